@@ -1,0 +1,54 @@
+"""`nkner corpus clean`: raw texts -> cleaned texts, change reports and corpus metadata."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from nkner.corpus.clean import apply_edits, clean_text
+from nkner.corpus.store import (atomic_write_text, clean_dir, data_root, metadata_path, raw_dir,
+                                read_text_exact, sha256_file, sha256_text)
+
+
+def sources_path(root: Path | None = None) -> Path:
+    return (root or data_root()) / "corpus" / "sources.json"
+
+
+def clean_corpus(root: Path | None = None) -> list[dict]:
+    """Clean every raw text listed in ``corpus/sources.json``; write texts, reports and metadata.
+
+    Returns the metadata rows.  Every cleaned text is verified to equal its raw text with the
+    reported edits applied.
+    """
+    root = root or data_root()
+    sources = json.loads(sources_path(root).read_text(encoding="utf-8"))["documents"]
+    rows = []
+    for src in sources:
+        doc_id = src["id"]
+        raw_path = raw_dir(root) / f"{doc_id}.txt"
+        raw = read_text_exact(raw_path)
+        result = clean_text(raw)
+        assert apply_edits(raw, result.edits) == result.text
+        atomic_write_text(clean_dir(root) / f"{doc_id}.txt", result.text)
+        atomic_write_text(clean_dir(root) / f"{doc_id}.changes.md", result.report_markdown(doc_id))
+        atomic_write_text(clean_dir(root) / f"{doc_id}.changes.json",
+                          json.dumps(result.report(), ensure_ascii=False, indent=1) + "\n")
+        counts: dict[str, int] = {}
+        for e in result.edits:
+            counts[e.rule] = counts.get(e.rule, 0) + 1
+        row = dict(src)
+        row.update({
+            "raw_path": f"corpus/raw/{doc_id}.txt",
+            "clean_path": f"corpus/clean/{doc_id}.txt",
+            "sha256_raw": sha256_file(raw_path),
+            "sha256_clean": sha256_text(result.text),
+            "chars_raw": len(raw),
+            "chars_clean": len(result.text),
+            "words_clean": len(result.text.split()),
+            "cleaning": {"edits": len(result.edits), "by_rule": dict(sorted(counts.items())),
+                         "report": f"corpus/clean/{doc_id}.changes.md"},
+        })
+        rows.append(row)
+    payload = {"_comment": "Written by `nkner corpus clean` from corpus/sources.json; do not edit by hand.",
+               "documents": rows}
+    atomic_write_text(metadata_path(root), json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
+    return rows

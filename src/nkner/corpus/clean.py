@@ -1,0 +1,344 @@
+"""Deterministic cleaning of raw source texts into the text that is annotated.
+
+Cleaning is a list of *edits* on the raw text (``start``, ``end``, ``replacement``, ``rule``),
+computed by independent rules and applied in one pass.  The edit list is the change report: applying
+it to the raw text reproduces the cleaned text exactly, so a reviewer can see that nothing else was
+altered (:func:`apply_edits` is used both to clean and to verify).
+
+Rules (each edit names one):
+
+``clutter-line``      a whole line of web-page clutter (share/subscribe/comment prompts, ad-blocker
+                      notices, breadcrumbs, "You may also like") and the blank lines after it.
+``dateline-prefix``   a leading ``date YYYY-MM-DD`` stamp (moved to the metadata, not annotated).
+``pdf-footnote-move`` a footnote block that a PDF page break left in the middle of a sentence is
+                      cut out there and appended, in order, after the body (footnotes are kept).
+``pdf-reflow``        hard line wraps of PDF-extracted text are rejoined; blank-line separators
+                      that mark real paragraphs become one empty line.
+``glued-sentence``    a missing space after sentence punctuation (``await.China``).
+``glued-comma``       a missing space after a comma between words or after a year (``2024,108``).
+``glued-word``        a function word glued to the next word (``fromChina``, ``theprotection``).
+``edge-whitespace``   whitespace at the very start or end of the text, and trailing spaces of lines.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Edit:
+    start: int
+    end: int
+    replacement: str
+    rule: str
+
+    @property
+    def before(self) -> str:  # pragma: no cover - convenience only
+        raise AttributeError("use Edit.original(raw)")
+
+    def original(self, raw: str) -> str:
+        return raw[self.start:self.end]
+
+
+@dataclass
+class CleanResult:
+    raw: str
+    text: str
+    edits: list[Edit]
+    metadata: dict
+
+    def report(self) -> list[dict]:
+        """The change report: every edit with the raw text it replaced."""
+        rows = []
+        for e in self.edits:
+            row = asdict(e)
+            row["before"] = self.raw[e.start:e.end]
+            row["after"] = e.replacement
+            del row["replacement"]
+            rows.append(row)
+        return rows
+
+    def report_markdown(self, doc_id: str) -> str:
+        lines = [f"# Cleaning report for {doc_id}", "",
+                 f"{len(self.edits)} edits; raw {len(self.raw)} chars -> clean {len(self.text)} chars.",
+                 "Applying these edits to the raw text reproduces the cleaned text exactly.", "",
+                 "| # | rule | raw offsets | before | after |", "|---|---|---|---|---|"]
+        for i, row in enumerate(self.report(), 1):
+            lines.append(f"| {i} | {row['rule']} | {row['start']}-{row['end']} | "
+                         f"{_md(row['before'])} | {_md(row['after'])} |")
+        return "\n".join(lines) + "\n"
+
+
+def _md(s: str) -> str:
+    s = s if len(s) <= 120 else s[:55] + f" …[{len(s) - 110} chars]… " + s[-55:]
+    return "`" + s.replace("\n", "\\n").replace("|", "\\|").replace("`", "'") + "`"
+
+
+# ---------------------------------------------------------------------------------------------
+# rules
+
+CLUTTER_LINE_PATTERNS = [
+    r"Share this:",
+    r"Subscribe to .{1,80} to receive updates",
+    r"Leave a Comment",
+    r"Your email address will not be published\. Required fields are marked \*",
+    r"error: Content is protected !!",
+    r"Home » .*",
+    r"You may also like",
+    r"This site uses Akismet to reduce spam\. Learn how your comment data is processed\.",
+    r"Adblock Detected",
+    r"Please support us by disabling your AdBlocker extension from your browsers for our website\.",
+]
+_CLUTTER_RE = re.compile(r"^[ \t]*(?:" + "|".join(CLUTTER_LINE_PATTERNS) + r")[ \t]*(?:\n|$)(?:[ \t]*\n)*",
+                         re.MULTILINE)
+
+
+def rule_clutter_lines(raw: str) -> list[Edit]:
+    return [Edit(m.start(), m.end(), "", "clutter-line") for m in _CLUTTER_RE.finditer(raw)]
+
+
+_DATELINE_RE = re.compile(r"\A\s*date (\d{4}-\d{2}-\d{2})\s+")
+
+
+def rule_dateline(raw: str) -> tuple[list[Edit], dict]:
+    m = _DATELINE_RE.match(raw)
+    if not m:
+        return [], {}
+    return [Edit(m.start(), m.end(), "", "dateline-prefix")], {"date": m.group(1)}
+
+
+def is_pdf_layout(raw: str) -> bool:
+    """PDF-extracted text: most lines end with a space and are followed by an empty line."""
+    wrapped = len(re.findall(r" \n\n(?=\S)", raw))
+    return wrapped >= 20 and wrapped > raw.count("\n") / 4
+
+
+_TERMINAL = ".!?;:,”’\")]"
+
+
+def _pdf_lines(raw: str) -> list[tuple[int, int]]:
+    """(start, end) of every line, end excluding the newline."""
+    out, pos = [], 0
+    for line in raw.split("\n"):
+        out.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return out
+
+
+def rule_pdf(raw: str) -> list[Edit]:
+    """Footnote moves and reflow for PDF-extracted text (see module docstring)."""
+    if not is_pdf_layout(raw):
+        return []
+    lines = _pdf_lines(raw)
+    text = lambda i: raw[lines[i][0]:lines[i][1]]  # noqa: E731
+    n = len(lines)
+    # 1. find page breaks: a continuation line starts with a space and directly follows a non-empty line
+    in_footnote = [False] * n
+    breaks = []  # (index of last body line before the break, index of continuation line)
+    for i in range(1, n):
+        cur, prev = text(i), text(i - 1)
+        if cur.startswith(" ") and cur.strip() and prev.strip():
+            # walk back to the body: the footnote block starts after the last whitespace-only line
+            j = i - 1
+            while j > 0 and text(j) != " ":
+                j -= 1
+            first = j + 1
+            while first < i and not text(first).strip():
+                first += 1
+            if j > 0 and first < i and re.match(r"^(\d{1,2} |\* )", text(first)):
+                # footnote block: lines j+1 .. i-1
+                for k in range(j + 1, i):
+                    in_footnote[k] = True
+                body_end = j - 1
+            else:  # page break without footnotes
+                body_end = i - 1
+            while body_end > 0 and not text(body_end).strip():
+                body_end -= 1
+            breaks.append((body_end, i))
+    edits: list[Edit] = []
+    footnotes: list[str] = []
+    for body_end, cont in breaks:
+        start = lines[body_end][1]
+        end = lines[cont][0] + (len(text(cont)) - len(text(cont).lstrip()))
+        joiner = _joiner(text(body_end).rstrip(), text(cont).strip())
+        start = lines[body_end][0] + len(text(body_end).rstrip())
+        edits.append(Edit(start, end, joiner, "pdf-footnote-move"))
+        block = [text(k) for k in range(n) if in_footnote[k] and body_end < k < cont]
+        footnotes.extend(_reflow_footnotes(block))
+    # 2. reflow the body; a page break's edit already joins its two sides
+    break_at = {body_end: cont for body_end, cont in breaks}
+    i = 0
+    para_break = True
+    while i < n:
+        if in_footnote[i] or not text(i).strip():
+            i += 1
+            continue
+        if i in break_at:
+            i, para_break = break_at[i], False
+            continue
+        j = i + 1
+        saw_blank_ws = False
+        while j < n and (not text(j).strip() or in_footnote[j]):
+            if text(j) == " ":
+                saw_blank_ws = True
+            j += 1
+        cur = text(i).rstrip()
+        start = lines[i][0] + len(cur)
+        if j >= n:  # end of the body: drop trailing whitespace and blank lines
+            if start < len(raw):
+                edits.append(Edit(start, len(raw), "", "pdf-reflow"))
+            break
+        nxt = text(j).strip()
+        heading = para_break and _looks_like_heading(cur)
+        is_break = saw_blank_ws or heading or nxt.startswith("•")
+        end = lines[j][0] + (len(text(j)) - len(text(j).lstrip()))
+        replacement = "\n\n" if is_break else _joiner(cur, nxt)
+        if raw[start:end] != replacement:
+            edits.append(Edit(start, end, replacement, "pdf-reflow"))
+        para_break = is_break
+        i = j
+    if footnotes:
+        edits.append(Edit(len(raw), len(raw), "\n\n" + "\n\n".join(footnotes) + "\n", "pdf-footnote-move"))
+    return edits
+
+
+def _looks_like_heading(line: str) -> bool:
+    s = line.strip()
+    return 0 < len(s) < 80 and not s.startswith("•") and s[-1] not in ".,;:”’\"" and s[0].isupper()
+
+
+def _joiner(left: str, right: str) -> str:
+    """What joins a hard-wrapped line to the next: nothing after a dash or inside a URL, else a space."""
+    if left.endswith(("–", "-")) and not left.endswith((" –", " -")):
+        return ""
+    if right.startswith(("http://", "https://")):
+        return " "
+    if re.search(r"https?://\S*$", left) and not re.match(r"[A-Z][a-z]+ ", right):
+        return ""
+    if left.endswith("/"):
+        return ""
+    return " "
+
+
+def _reflow_footnotes(block: list[str]) -> list[str]:
+    """Group footnote lines into notes: a note starts with its number or '*'; URLs stay on their note."""
+    notes: list[str] = []
+    for line in block:
+        s = line.strip()
+        if not s:
+            continue
+        if re.match(r"^(\d{1,2} |\* )", s) or not notes:
+            notes.append(s)
+        else:
+            notes[-1] = notes[-1] + _joiner(notes[-1], s) + s
+    return notes
+
+
+_GLUE_RULES = [
+    # sentence punctuation (optionally followed by a closing quote) glued to a capitalised word
+    (re.compile(r"(?<=[a-z][.!?])(?=[A-Z][a-z])|(?<=[a-z][.!?][”\"])(?=[A-Z][a-z])"), "glued-sentence"),
+    # comma glued between two words, or after a four-digit year
+    (re.compile(r"(?<=[a-z],)(?=[a-z])|(?<=(?<![\d,])\d{4},)(?=\d)"), "glued-comma"),
+]
+_GLUED_WORD_RE = re.compile(r"\b(the|from|of|and)([A-Z][a-z]+|[a-z]{5,})\b")
+
+
+def rule_glue(raw: str) -> list[Edit]:
+    edits = []
+    for regex, rule in _GLUE_RULES:
+        for m in regex.finditer(raw):
+            if not _inside_url(raw, m.start()):
+                edits.append(Edit(m.start(), m.start(), " ", rule))
+    words = set(re.findall(r"\b\w+\b", raw))
+    lower_words = {w.lower() for w in words}
+    for m in _GLUED_WORD_RE.finditer(raw):
+        rest = m.group(2)
+        glued = m.group(0)
+        # split only when the remainder is a word of its own elsewhere in the text and the glued
+        # form occurs exactly once (a real word such as "another" or "official" is never split)
+        if rest.lower() in lower_words and raw.count(glued) == 1 and not _inside_url(raw, m.start()):
+            edits.append(Edit(m.start(2), m.start(2), " ", "glued-word"))
+    return edits
+
+
+def _inside_url(raw: str, pos: int) -> bool:
+    start = raw.rfind(" ", 0, pos) + 1
+    token = raw[start:pos + 1]
+    return "http" in token or "www." in token or ".com" in token or ".org" in token
+
+
+def rule_edges(raw: str, taken: list[Edit]) -> list[Edit]:
+    edits = []
+    lead = len(raw) - len(raw.lstrip())
+    if lead and not any(e.start == 0 for e in taken):
+        edits.append(Edit(0, lead, "", "edge-whitespace"))
+    if not any(e.end == len(raw) and e.replacement.endswith("\n") for e in taken):
+        # end the text with exactly one newline: find where the kept text ends, looking through
+        # trailing whitespace and the deletions (e.g. clutter lines) that reach the end
+        end = len(raw)
+        deletions = [e for e in taken if e.replacement == "" and e.start < e.end]
+        moved = True
+        while moved:
+            moved = False
+            stripped = len(raw[:end].rstrip())
+            if stripped != end:
+                end, moved = stripped, True
+            for e in deletions:
+                if e.start < end <= e.end:
+                    end, moved = e.start, True
+        ws_end = min([e.start for e in deletions if e.start >= end] + [len(raw)])
+        edits.append(Edit(end, ws_end, "\n", "edge-whitespace"))
+    for m in re.finditer(r"[ \t]+(?=\n)", raw):
+        edits.append(Edit(m.start(), m.end(), "", "edge-whitespace"))
+    return edits
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def apply_edits(raw: str, edits: list[Edit]) -> str:
+    """Apply non-overlapping edits (sorted by position) to ``raw``."""
+    out, pos = [], 0
+    for e in sorted(edits, key=lambda e: (e.start, e.end)):
+        if e.start < pos:
+            raise ValueError(f"overlapping edit {e} (previous edit ended at {pos})")
+        out.append(raw[pos:e.start])
+        out.append(e.replacement)
+        pos = e.end
+    out.append(raw[pos:])
+    return "".join(out)
+
+
+def _drop_overlaps(edits: list[Edit]) -> list[Edit]:
+    """Keep the earliest-listed edit where two overlap (rules are listed in priority order)."""
+    kept: list[Edit] = []
+    for e in edits:
+        if any(_overlap(e, k) for k in kept):
+            continue
+        kept.append(e)
+    return sorted(kept, key=lambda e: (e.start, e.end, e.rule))
+
+
+def _overlap(a: Edit, b: Edit) -> bool:
+    if a.start == a.end or b.start == b.end:  # insertions clash only strictly inside a range
+        point, rng = (a, b) if a.start == a.end else (b, a)
+        if rng.start == rng.end:
+            return point.start == rng.start
+        return rng.start < point.start < rng.end
+    return a.start < b.end and b.start < a.end
+
+
+def clean_text(raw: str) -> CleanResult:
+    """Clean one raw text; see the module docstring for the rules."""
+    edits: list[Edit] = []
+    dl_edits, meta = rule_dateline(raw)
+    edits += dl_edits
+    edits += rule_clutter_lines(raw)
+    edits += rule_pdf(raw)
+    edits += rule_glue(raw)
+    edits = _drop_overlaps(edits)
+    edits = _drop_overlaps(edits + rule_edges(raw, edits))
+    text = apply_edits(raw, edits)
+    # collapse runs of blank lines that clutter removal can leave behind is not needed: clutter
+    # edits swallow the blank lines after them.
+    return CleanResult(raw=raw, text=text, edits=edits, metadata=meta)

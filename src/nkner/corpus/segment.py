@@ -1,0 +1,63 @@
+"""The project's canonical tokenization and sentence segmentation.
+
+Gold validation ("relations within one sentence", token alignment), the doccano tooling and the
+trained pipeline all use these boundaries: spaCy's English tokenizer, and a rule-based sentence
+splitter that also breaks at every line break (headings, list items and reference entries are
+never joined to the following text).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+SENT_END = {".", "!", "?", "…"}
+CLOSERS = {"”", "’", "\"", "'", ")", "]"}
+
+
+@Language.component("nkner_sentences", assigns=["token.is_sent_start"])
+def nkner_sentences(doc: Doc) -> Doc:
+    """Sentence starts after line breaks and after sentence-final punctuation (plus closing quotes)."""
+    for i, tok in enumerate(doc):
+        if i == 0:
+            tok.is_sent_start = True
+            continue
+        prev = doc[i - 1]
+        if "\n" in prev.text or "\n" in prev.whitespace_:
+            start = True
+        elif tok.is_space or not prev.whitespace_:
+            start = False
+        else:
+            j = i - 1  # skip closing quotes and brackets back to the sentence-final punctuation
+            while j > 0 and doc[j].text in CLOSERS:
+                j -= 1
+            start = doc[j].text in SENT_END and (tok.text[:1].isupper() or tok.text[:1].isdigit()
+                                                 or tok.text[:1] in "“\"‘'(*•")
+        tok.is_sent_start = start
+    return doc
+
+
+@lru_cache(maxsize=1)
+def segmenter() -> Language:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("nkner_sentences")
+    return nlp
+
+
+def make_doc(text: str) -> Doc:
+    return segmenter()(text)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) character offsets of each sentence, whitespace trimmed, empty ones dropped."""
+    out = []
+    for sent in make_doc(text).sents:
+        s = sent.text
+        lead = len(s) - len(s.lstrip())
+        body = s.strip()
+        if body:
+            start = sent.start_char + lead
+            out.append((start, start + len(body)))
+    return out
