@@ -205,10 +205,18 @@ def main(argv: list[str] | None = None) -> int:
     for err in errors:
         print(f"{args.doc_id}: {err}", file=sys.stderr)
     print(f"{args.doc_id}: {len(ents)} entities, {len(rels)} relations, {len(errors)} errors")
-    if errors or args.dry_run:
-        return 1 if errors else 0
     doc = load_document(args.doc_id, with_annotations=False)
     doc.entities, doc.relations = ents, rels
+    if not errors:  # the same checks `nkner corpus validate` runs, on the compiled record
+        from nkner.corpus.validate import validate_record
+        rep = validate_record(dict(doc.to_record(), meta=dict(doc.to_record()["meta"], status="draft")),
+                              doc.text)
+        for prob in rep.errors + rep.misaligned:
+            print(str(prob), file=sys.stderr)
+            errors.append(str(prob))
+    if errors or args.dry_run:
+        print(f"{len(errors)} problems; nothing written" if errors or args.dry_run else "", file=sys.stderr)
+        return 1 if errors else 0
     annotators = {"drafted_by": args.drafted_by}
     if args.reviewed_by:
         annotators["reviewed_by"] = args.reviewed_by

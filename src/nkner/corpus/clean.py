@@ -168,7 +168,7 @@ def rule_pdf(raw: str) -> list[Edit]:
     # 2. reflow the body; a page break's edit already joins its two sides
     break_at = {body_end: cont for body_end, cont in breaks}
     i = 0
-    para_break = True
+    para_break = False  # whether the separator before line i marked a paragraph (a " " line)
     while i < n:
         if in_footnote[i] or not text(i).strip():
             i += 1
@@ -195,7 +195,7 @@ def rule_pdf(raw: str) -> list[Edit]:
         replacement = "\n\n" if is_break else _joiner(cur, nxt)
         if raw[start:end] != replacement:
             edits.append(Edit(start, end, replacement, "pdf-reflow"))
-        para_break = is_break
+        para_break = saw_blank_ws
         i = j
     if footnotes:
         edits.append(Edit(len(raw), len(raw), "\n\n" + "\n\n".join(footnotes) + "\n", "pdf-footnote-move"))

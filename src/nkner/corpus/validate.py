@@ -15,8 +15,9 @@ from nkner.corpus.store import CorpusError, Document, annotation_path, load_docu
 from nkner.schema import EVENT_TYPE_NAMES, LABEL_NAMES, RELATION_BY_NAME, SCHEMA_VERSION
 
 LEADING_WORDS = ("the", "a", "an", "in", "since", "to", "of", "on", "at", "by", "from", "for", "with")
-# "a hundred", "a dozen": an article that is part of a numeral is allowed
-NUMERAL_AFTER_ARTICLE = re.compile(r"^an? (hundred|thousand|million|billion|dozen|few|half|third|quarter)\b",
+# "a hundred", "a dozen", "a year" (= one year): an article that is part of a numeral is allowed
+NUMERAL_AFTER_ARTICLE = re.compile(r"^an? (hundred|thousand|million|billion|dozen|few|half|third|quarter|"
+                                   r"year|decade|month|week|day|century)\b",
                                    re.IGNORECASE)
 TRAILING_PUNCT = tuple(".,;:!?\"“”‘’'(")
 
@@ -30,7 +31,9 @@ class Problem:
     span_text: str | None = None
 
     def __str__(self) -> str:
-        where = f" [{self.span[0]}:{self.span[1]}] {self.span_text!r}" if self.span else ""
+        where = ""
+        if self.span:
+            where = f" [{self.span[0]}:{self.span[1]}]" + (f" {self.span_text!r}" if self.span_text else "")
         return f"{self.doc_id}:{where} {self.rule}: {self.message}"
 
 

@@ -1,0 +1,37 @@
+# The README's two quick-start commands: `make demo` and `make test`.
+# Everything is installed into .venv at the repository root from pinned files.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test test-unit test-integration bench clean-venv
+
+$(STAMP): requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (or: make PYTHON=/path/to/python3.11)"; exit 2; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -r requirements.lock
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m pip check
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Main job: extract facts from a sample report with the shipped model.
+demo: $(STAMP)
+	$(BIN)/nkner extract samples/report-2024-returns.txt --format table
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -ra
+
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not integration"
+
+test-integration: $(STAMP)
+	$(BIN)/python -m pytest -q -m integration
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench.py
+
+clean-venv:
+	rm -rf $(VENV)

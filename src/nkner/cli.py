@@ -1,0 +1,117 @@
+"""The `nkner` command line: parses options and calls plain functions; nothing else lives here.
+
+Exit codes (all commands): 0 success; 1 the command ran but found problems (validation errors,
+differences with --check, an input that could not be read); 2 usage error or a required resource
+(corpus, model, server) is unavailable.
+"""
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="nkner: annotated corpus and fact extractor for reports on North Korean refugees.")
+corpus_app = typer.Typer(no_args_is_help=True, help="Build, validate, export and describe the corpus.")
+app.add_typer(corpus_app, name="corpus")
+
+
+def _err(msg: str) -> None:
+    typer.echo(f"nkner: {msg}", err=True)
+
+
+# ------------------------------------------------------------------------------------------ corpus
+
+
+@corpus_app.command("clean")
+def corpus_clean() -> None:
+    """Clean corpus/raw into corpus/clean (with change reports) and rewrite corpus/metadata.json."""
+    from nkner.corpus.build import clean_corpus
+
+    for row in clean_corpus():
+        typer.echo(f"{row['id']}: {row['cleaning']['edits']} edits {row['cleaning']['by_rule']} "
+                   f"-> {row['clean_path']} ({row['words_clean']} words)")
+
+
+@corpus_app.command("validate")
+def corpus_validate(
+    show_warnings: bool = typer.Option(True, "--warnings/--no-warnings",
+                                       help="List surface strings labelled differently across the corpus."),
+) -> None:
+    """Validate every annotation file; exit 1 on any error or misaligned span."""
+    from nkner.corpus.validate import validate_corpus
+
+    rep = validate_corpus()
+    for p in rep.errors:
+        typer.echo(f"ERROR {p}")
+    for p in rep.misaligned:
+        typer.echo(f"MISALIGNED {p}")
+    if show_warnings:
+        for p in rep.warnings:
+            typer.echo(f"warning {p}")
+    typer.echo(f"{rep.documents} annotated documents, {rep.entities} entities, {rep.relations} relations: "
+               f"{len(rep.errors)} errors, {len(rep.misaligned)} misaligned spans, "
+               f"{len(rep.warnings)} consistency warnings")
+    raise typer.Exit(0 if rep.ok else 1)
+
+
+class ExportFormat(str, Enum):
+    jsonl = "jsonl"
+    conll = "conll"
+    spacy = "spacy"
+    csv = "csv"
+    hf = "hf"
+
+
+@corpus_app.command("export")
+def corpus_export(
+    fmt: ExportFormat = typer.Option(..., "--format", "-f", help="jsonl | conll | spacy | csv | hf"),
+    output: Path = typer.Option(..., "--output", "-o", help="Output file (jsonl, conll, spacy) or folder (csv, hf)."),
+) -> None:
+    """Export the annotated corpus."""
+    from nkner.corpus import export
+
+    written = export.export(fmt.value, output)
+    for path in written:
+        typer.echo(f"wrote {path}")
+
+
+@corpus_app.command("stats")
+def corpus_stats(
+    chart: Path = typer.Option(Path("docs/label_counts.png"), "--chart", help="Where to write the bar chart (PNG)."),
+    markdown: Optional[Path] = typer.Option(None, "--markdown", help="Also write the tables as Markdown."),
+) -> None:
+    """Counts per document, label, event type and relation; writes a bar chart."""
+    from nkner.corpus import stats
+
+    s = stats.compute()
+    typer.echo(stats.render_text(s))
+    stats.plot(s, chart)
+    typer.echo(f"chart written to {chart}")
+    if markdown:
+        from nkner.corpus.store import atomic_write_text
+        atomic_write_text(markdown, stats.render_markdown(s))
+        typer.echo(f"tables written to {markdown}")
+
+
+def _mount_optional() -> None:
+    """Sub-apps of other modules (doccano, training, extraction) are mounted when present."""
+    try:
+        from nkner.doccano.cli import doccano_app
+        app.add_typer(doccano_app, name="doccano")
+    except ImportError as exc:  # pragma: no cover - during development only
+        if "nkner.doccano.cli" not in str(exc):
+            raise
+    from nkner import cli_model  # noqa: F401  (registers train / evaluate / extract on `app`)
+
+
+def main() -> None:
+    _mount_optional()
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Model commands of the CLI (train, evaluate, extract): registered on :data:`nkner.cli.app`."""
