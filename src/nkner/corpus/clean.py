@@ -17,6 +17,7 @@ Rules (each edit names one):
 ``glued-sentence``    a missing space after sentence punctuation (``await.China``).
 ``glued-comma``       a missing space after a comma between words or after a year (``2024,108``).
 ``glued-word``        a function word glued to the next word (``fromChina``, ``theprotection``).
+``glued-source-tag``  a closing parenthesis glued to a source-link label (``return)hrw.org``).
 ``edge-whitespace``   whitespace at the very start or end of the text, and trailing spaces of lines.
 """
 from __future__ import annotations
@@ -239,6 +240,9 @@ _GLUE_RULES = [
     (re.compile(r"(?<=[a-z][.!?])(?=[A-Z][a-z])|(?<=[a-z][.!?][”\"])(?=[A-Z][a-z])"), "glued-sentence"),
     # comma glued between two words, or after a four-digit year
     (re.compile(r"(?<=[a-z],)(?=[a-z])|(?<=(?<![\d,])\d{4},)(?=\d)"), "glued-comma"),
+    # a closing parenthesis glued to a source-link label ("...on return)hrw.orghrw.org.")
+    (re.compile(r"(?<=[a-z]\))(?=[a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|org|edu|net|gov|int)\b)"),
+     "glued-source-tag"),
 ]
 _GLUED_WORD_RE = re.compile(r"\b(the|from|of|and)([A-Z][a-z]+|[a-z]{5,})\b")
 
@@ -262,6 +266,8 @@ def rule_glue(raw: str) -> list[Edit]:
 
 
 def _inside_url(raw: str, pos: int) -> bool:
+    if raw[pos - 1:pos] == ")":  # a source-link label after a parenthesis is not inside a URL
+        return False
     start = raw.rfind(" ", 0, pos) + 1
     token = raw[start:pos + 1]
     return "http" in token or "www." in token or ".com" in token or ".org" in token

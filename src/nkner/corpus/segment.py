@@ -12,6 +12,7 @@ from functools import lru_cache
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.util import registry
 
 SENT_END = {".", "!", "?", "…"}
 CLOSERS = {"”", "’", "\"", "'", ")", "]"}
@@ -39,9 +40,31 @@ def nkner_sentences(doc: Doc) -> Doc:
     return doc
 
 
+#: Tokenizer exceptions of spaCy's English defaults that collide with this domain's text: emoticons
+#: such as "8)" would swallow the closing parenthesis in reference entries like "(2025, July 8).".
+DROPPED_EXCEPTIONS = ("8)", "8-)", "(8", "(-8")
+
+
+@registry.tokenizers("nkner.Tokenizer.v1")
+def create_tokenizer():
+    """spaCy's English tokenizer without the exceptions in :data:`DROPPED_EXCEPTIONS`."""
+    def make(nlp: Language):
+        from spacy.tokenizer import Tokenizer
+        from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
+
+        defaults = nlp.Defaults
+        rules = {k: v for k, v in (defaults.tokenizer_exceptions or {}).items() if k not in DROPPED_EXCEPTIONS}
+        return Tokenizer(nlp.vocab, rules=rules,
+                         prefix_search=compile_prefix_regex(defaults.prefixes).search,
+                         suffix_search=compile_suffix_regex(defaults.suffixes).search,
+                         infix_finditer=compile_infix_regex(defaults.infixes).finditer,
+                         token_match=defaults.token_match, url_match=defaults.url_match)
+    return make
+
+
 @lru_cache(maxsize=1)
 def segmenter() -> Language:
-    nlp = spacy.blank("en")
+    nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "nkner.Tokenizer.v1"}}})
     nlp.add_pipe("nkner_sentences")
     return nlp
 

@@ -19,6 +19,8 @@ LEADING_WORDS = ("the", "a", "an", "in", "since", "to", "of", "on", "at", "by", 
 NUMERAL_AFTER_ARTICLE = re.compile(r"^an? (hundred|thousand|million|billion|dozen|few|half|third|quarter|"
                                    r"year|decade|month|week|day|century)\b",
                                    re.IGNORECASE)
+# comparison and approximation words belong to a NUMBER ("at least 406", "up to 600")
+NUMBER_QUALIFIER = re.compile(r"^(at (least|most)|up to|about|around|over|under|some)\b", re.IGNORECASE)
 TRAILING_PUNCT = tuple(".,;:!?\"“”‘’'(")
 
 
@@ -96,7 +98,8 @@ def validate_record(rec: dict, expected_text: str | None = None, source: str = "
         if s != s.strip():
             err("whitespace", "span has leading or trailing whitespace", span, s)
         first = s.split(" ", 1)[0].lower()
-        if " " in s and first in LEADING_WORDS and not NUMERAL_AFTER_ARTICLE.match(s):
+        if " " in s and first in LEADING_WORDS and not NUMERAL_AFTER_ARTICLE.match(s) \
+                and not (e.label == "NUMBER" and NUMBER_QUALIFIER.match(s)):
             err("leading-word", f"span starts with {first!r} (articles and prepositions stay outside)", span, s)
         if s.endswith(TRAILING_PUNCT) and not re.search(r"\b[A-Z]\.$|\b(No|Vol|Art|Inc|Ltd|Co)\.$", s):
             err("trailing-punct", "span ends with punctuation", span, s)
