@@ -18,6 +18,12 @@ SENT_END = {".", "!", "?", "…"}
 CLOSERS = {"”", "’", "\"", "'", ")", "]"}
 
 
+def _is_footnote_marker(doc: Doc, i: int) -> bool:
+    tok = doc[i]
+    return (i > 0 and tok.is_digit and len(tok.text) <= 2 and not doc[i - 1].whitespace_
+            and (doc[i - 1].is_punct or doc[i - 1].text in CLOSERS))
+
+
 @Language.component("nkner_sentences", assigns=["token.is_sent_start"])
 def nkner_sentences(doc: Doc) -> Doc:
     """Sentence starts after line breaks and after sentence-final punctuation (plus closing quotes)."""
@@ -28,7 +34,9 @@ def nkner_sentences(doc: Doc) -> Doc:
         prev = doc[i - 1]
         if "\n" in prev.text or "\n" in prev.whitespace_:
             start = True
-        elif tok.is_space or not prev.whitespace_:
+        elif tok.is_space or not prev.whitespace_ or _is_footnote_marker(doc, i - 1):
+            # a footnote marker glued to the sentence end ("upon return.8 The") keeps the two
+            # sentences together, as the annotation's sentence indices were first defined
             start = False
         else:
             j = i - 1  # skip closing quotes and brackets back to the sentence-final punctuation
@@ -45,6 +53,13 @@ def nkner_sentences(doc: Doc) -> Doc:
 DROPPED_EXCEPTIONS = ("8)", "8-)", "(8", "(-8")
 
 
+#: List bullets glued to the first word ("•UNHCR"), footnote markers glued after sentence
+#: punctuation ("upon return.8", "despair,”1") and source labels after a parenthesis.
+EXTRA_PREFIXES = ["•"]
+EXTRA_SUFFIXES = [r"(?<=[”’\"])\d{1,2}"]
+EXTRA_INFIXES = [r"(?<=[a-z])[.,](?=\d{1,2}\b)", r"(?<=[a-z]\))(?=[a-z])"]
+
+
 @registry.tokenizers("nkner.Tokenizer.v1")
 def create_tokenizer():
     """spaCy's English tokenizer without the exceptions in :data:`DROPPED_EXCEPTIONS`."""
@@ -55,9 +70,9 @@ def create_tokenizer():
         defaults = nlp.Defaults
         rules = {k: v for k, v in (defaults.tokenizer_exceptions or {}).items() if k not in DROPPED_EXCEPTIONS}
         return Tokenizer(nlp.vocab, rules=rules,
-                         prefix_search=compile_prefix_regex(defaults.prefixes).search,
-                         suffix_search=compile_suffix_regex(defaults.suffixes).search,
-                         infix_finditer=compile_infix_regex(defaults.infixes).finditer,
+                         prefix_search=compile_prefix_regex(list(defaults.prefixes) + EXTRA_PREFIXES).search,
+                         suffix_search=compile_suffix_regex(list(defaults.suffixes) + EXTRA_SUFFIXES).search,
+                         infix_finditer=compile_infix_regex(list(defaults.infixes) + EXTRA_INFIXES).finditer,
                          token_match=defaults.token_match, url_match=defaults.url_match)
     return make
 
