@@ -241,7 +241,7 @@ _GLUE_RULES = [
     # comma glued between two words, or after a four-digit year
     (re.compile(r"(?<=[a-z],)(?=[a-z])|(?<=(?<![\d,])\d{4},)(?=\d)"), "glued-comma"),
     # a closing parenthesis glued to a source-link label ("...on return)hrw.orghrw.org.")
-    (re.compile(r"(?<=[a-z]\))(?=[a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|org|edu|net|gov|int)\b)"),
+    (re.compile(r"(?<=[a-z]\))(?=[a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|org|edu|net|gov|int|uk)\b)"),
      "glued-source-tag"),
 ]
 _GLUED_WORD_RE = re.compile(r"\b(the|from|of|and)([A-Z][a-z]+|[a-z]{5,})\b")
