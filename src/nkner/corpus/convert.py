@@ -19,12 +19,7 @@ from nkner.corpus.store import Document, Entity, Relation
 
 log = logging.getLogger(__name__)
 
-if not Span.has_extension("event_type"):
-    Span.set_extension("event_type", default=None)
-if not Doc.has_extension("relations"):
-    Doc.set_extension("relations", default=None)
-if not Doc.has_extension("doc_id"):
-    Doc.set_extension("doc_id", default=None)
+import nkner.pipeline.extensions  # noqa: F401,E402  (registers span._.event_type, doc._.relations, ...)
 
 
 @dataclass

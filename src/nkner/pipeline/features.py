@@ -1,0 +1,140 @@
+"""Features for event typing and relation extraction (shared by training and the components).
+
+Features use the token's lemma when a lemmatizer ran, and dependency labels when a parser ran, so
+the same code serves every backbone; missing annotation simply yields fewer features.
+"""
+from __future__ import annotations
+
+from spacy.tokens import Doc, Span, Token
+
+from nkner.schema import RELATION_TYPES
+
+CONTEXT = 3
+
+
+def _lemma(tok: Token) -> str:
+    return (tok.lemma_ or tok.lower_).lower() if tok.lemma_ else tok.lower_
+
+
+def _stem(word: str) -> str:
+    return word[:6] if len(word) > 6 else word
+
+
+def event_features(span: Span) -> dict[str, float]:
+    """Lexical and contextual features of an EVENT span, for its event type."""
+    doc = span.doc
+    f: dict[str, float] = {"bias": 1.0, f"text={span.text.lower()}": 1.0}
+    for tok in span:
+        f[f"w={tok.lower_}"] = 1.0
+        f[f"stem={_stem(tok.lower_)}"] = 1.0
+        f[f"lemma={_lemma(tok)}"] = 1.0
+    root = span.root
+    f[f"root={_lemma(root)}"] = 1.0
+    f[f"root_suffix={root.lower_[-3:]}"] = 1.0
+    if root.pos_:
+        f[f"pos={root.pos_}"] = 1.0
+    sent = span.sent if doc.has_annotation("SENT_START") else doc[:]
+    for i in range(max(sent.start, span.start - CONTEXT), span.start):
+        f[f"left={doc[i].lower_}"] = 0.5
+        f[f"left_stem={_stem(doc[i].lower_)}"] = 0.5
+    for i in range(span.end, min(sent.end, span.end + CONTEXT)):
+        f[f"right={doc[i].lower_}"] = 0.5
+        f[f"right_stem={_stem(doc[i].lower_)}"] = 0.5
+    if root.dep_:
+        f[f"dep={root.dep_}"] = 1.0
+        f[f"head={_lemma(root.head)}"] = 0.5
+        for child in root.children:
+            if child.dep_ in ("dobj", "nsubj", "nsubjpass", "pobj", "prep", "agent"):
+                f[f"child={child.dep_}:{_lemma(child)}"] = 0.5
+    return f
+
+
+#: (head label, tail label) -> allowed relation types
+ALLOWED: dict[tuple[str, str], list[str]] = {}
+for _rel in RELATION_TYPES:
+    for _h in _rel.heads:
+        for _t in _rel.tails:
+            ALLOWED.setdefault((_h, _t), []).append(_rel.name)
+
+
+def candidate_pairs(doc: Doc, max_distance: int = 60) -> list[tuple[Span, Span]]:
+    """Ordered (head, tail) entity pairs within one sentence that some relation type allows."""
+    by_sent: dict[int, list[Span]] = {}
+    for ent in doc.ents:
+        by_sent.setdefault(ent.sent.start if doc.has_annotation("SENT_START") else 0, []).append(ent)
+    pairs = []
+    for ents in by_sent.values():
+        for h in ents:
+            for t in ents:
+                if h is t or (h.label_, t.label_) not in ALLOWED:
+                    continue
+                if abs(h.start - t.start) > max_distance:
+                    continue
+                pairs.append((h, t))
+    return pairs
+
+
+def _dep_path(a: Token, b: Token, max_len: int = 4) -> str | None:
+    """Dependency labels up from a to the lowest common ancestor and down to b (None if too long)."""
+    anc_a = [a] + list(a.ancestors)
+    anc_b = [b] + list(b.ancestors)
+    ids_b = {t.i: n for n, t in enumerate(anc_b)}
+    for n, t in enumerate(anc_a):
+        if t.i in ids_b:
+            up = [x.dep_ for x in anc_a[:n]]
+            down = [x.dep_ for x in anc_b[:ids_b[t.i]]]
+            if len(up) + len(down) > max_len:
+                return None
+            return "/".join(up) + "^" + "/".join(reversed(down))
+    return None
+
+
+def relation_features(head: Span, tail: Span, event_type: str | None = None) -> dict[str, float]:
+    doc = head.doc
+    f: dict[str, float] = {"bias": 1.0}
+    pair = f"{head.label_}>{tail.label_}"
+    f[f"pair={pair}"] = 1.0
+    before = head.start < tail.start
+    f[f"order={pair}:{'ht' if before else 'th'}"] = 1.0
+    lo, hi = (head.end, tail.start) if before else (tail.end, head.start)
+    dist = max(0, hi - lo)
+    bucket = "0" if dist == 0 else "1-2" if dist <= 2 else "3-5" if dist <= 5 else "6-10" if dist <= 10 else "11+"
+    f[f"dist={pair}:{bucket}:{'ht' if before else 'th'}"] = 1.0
+    between = doc[lo:hi]
+    ents_between = [e for e in doc.ents if e.start >= lo and e.end <= hi]
+    f[f"ents_between={min(len(ents_between), 3)}"] = 1.0
+    same_label_between = sum(1 for e in ents_between if e.label_ == tail.label_)
+    f[f"tail_label_between={pair}:{min(same_label_between, 2)}"] = 1.0
+    if any(e.label_ == "EVENT" for e in ents_between):
+        f[f"event_between={pair}"] = 1.0
+    for tok in list(between)[:10]:
+        f[f"btw={pair}:{tok.lower_}"] = 0.5
+    for tok in between:
+        if tok.lower_ in ("by", "from", "to", "in", "into", "of", "since", "under", "against", "on",
+                          "across", "at", "during", "after", "before", "for", "with", "back"):
+            f[f"btw_prep={pair}:{tok.lower_}:{'ht' if before else 'th'}"] = 1.0
+        if tok.text in (";", "(", ")", ":", "–", "—"):
+            f[f"btw_punct={tok.text}"] = 1.0
+    if tail.start > 0:
+        f[f"tail_prev={pair}:{doc[tail.start - 1].lower_}"] = 1.0
+    if tail.end < len(doc):
+        f[f"tail_next={pair}:{doc[tail.end].lower_}"] = 0.5
+    if head.start > 0:
+        f[f"head_prev={pair}:{doc[head.start - 1].lower_}"] = 0.5
+    if head.end < len(doc):
+        f[f"head_next={pair}:{doc[head.end].lower_}"] = 0.5
+    f[f"head_root={pair}:{_lemma(head.root)}"] = 1.0
+    f[f"tail_root={pair}:{tail.root.lower_}"] = 0.5
+    if event_type:
+        f[f"etype={pair}:{event_type}"] = 1.0
+        f[f"etype_order={pair}:{event_type}:{'ht' if before else 'th'}"] = 1.0
+    if head.root.dep_:
+        path = _dep_path(head.root, tail.root)
+        if path is not None:
+            f[f"path={pair}:{path}"] = 1.0
+        else:
+            f[f"path={pair}:far"] = 1.0
+        f[f"tail_dep={pair}:{tail.root.dep_}"] = 0.5
+        if tail.root.head.i == head.root.i:
+            f[f"tail_child_of_head={pair}:{tail.root.dep_}"] = 1.0
+    return f

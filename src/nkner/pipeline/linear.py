@@ -1,0 +1,79 @@
+"""A small, pickle-free linear classifier used by the event typer and the relation extractor.
+
+Training uses scikit-learn (``DictVectorizer`` + ``LogisticRegression``); the fitted weights are
+kept as plain arrays with the feature vocabulary, serialized as JSON + ``.npy``, and scored with
+numpy.  Loading a shipped model therefore runs no pickled code.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+
+class LinearModel:
+    def __init__(self, classes: list[str] | None = None, vocab: dict[str, int] | None = None,
+                 coef: np.ndarray | None = None, intercept: np.ndarray | None = None):
+        self.classes = classes or []
+        self.vocab = vocab or {}
+        self.coef = coef if coef is not None else np.zeros((0, 0), dtype=np.float32)
+        self.intercept = intercept if intercept is not None else np.zeros(0, dtype=np.float32)
+
+    @property
+    def is_trained(self) -> bool:
+        return bool(self.classes)
+
+    def fit(self, feats: list[dict[str, float]], labels: list[str], c: float = 1.0, seed: int = 0,
+            class_weight: str | None = None) -> "LinearModel":
+        from sklearn.feature_extraction import DictVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        vec = DictVectorizer()
+        x = vec.fit_transform(feats)
+        classes = sorted(set(labels))
+        if len(classes) == 1:  # degenerate: always that class
+            self.classes, self.vocab = classes, {}
+            self.coef = np.zeros((1, 0), dtype=np.float32)
+            self.intercept = np.zeros(1, dtype=np.float32)
+            return self
+        clf = LogisticRegression(C=c, max_iter=2000, random_state=seed, class_weight=class_weight)
+        clf.fit(x, labels)
+        coef, intercept = clf.coef_, clf.intercept_
+        if len(clf.classes_) == 2:  # sklearn keeps one row for binary problems
+            coef = np.vstack([-coef[0], coef[0]]) / 2
+            intercept = np.array([-intercept[0], intercept[0]]) / 2
+        self.classes = [str(c) for c in clf.classes_]
+        self.vocab = {k: int(v) for k, v in vec.vocabulary_.items()}
+        self.coef = np.asarray(coef, dtype=np.float32)
+        self.intercept = np.asarray(intercept, dtype=np.float32)
+        return self
+
+    def predict_proba(self, feats: list[dict[str, float]]) -> np.ndarray:
+        n = len(feats)
+        if not self.classes:
+            raise ValueError("model is not trained")
+        scores = np.tile(self.intercept, (n, 1)).astype(np.float32)
+        if self.coef.shape[1]:
+            for i, f in enumerate(feats):
+                idx = [self.vocab[k] for k in f if k in self.vocab]
+                if idx:
+                    vals = np.array([f[k] for k in f if k in self.vocab], dtype=np.float32)
+                    scores[i] += self.coef[:, idx] @ vals
+        scores -= scores.max(axis=1, keepdims=True)
+        exp = np.exp(scores)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def to_disk(self, path: Path) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "model.json").write_text(json.dumps({"classes": self.classes, "vocab": self.vocab}),
+                                         encoding="utf-8")
+        np.save(path / "coef.npy", self.coef)
+        np.save(path / "intercept.npy", self.intercept)
+
+    @classmethod
+    def from_disk(cls, path: Path) -> "LinearModel":
+        path = Path(path)
+        data = json.loads((path / "model.json").read_text(encoding="utf-8"))
+        return cls(data["classes"], data["vocab"], np.load(path / "coef.npy"), np.load(path / "intercept.npy"))

@@ -1,0 +1,123 @@
+"""`nkner train`: train the pipeline on gold documents, reproducibly, and write ``models/<name>/``.
+
+Steps: gold -> DocBin -> ``spacy train`` with ``configs/<backbone>.cfg`` (NER; fixed number of
+epochs, model-last, no selection on any held-out data) -> the event typer and relation extractor
+fitted with scikit-learn on the same gold -> the normalizer -> ``nlp.to_disk``.  The model's meta
+records the training-data hash, the config, the seed and the training documents.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import logging
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+
+import nkner.pipeline.components  # noqa: F401  (registers the factories)
+import nkner.pipeline.normalizer  # noqa: F401
+from nkner.corpus.convert import AlignmentReport, to_docbin
+from nkner.corpus.store import REPO_ROOT, Document
+from nkner.schema import SCHEMA_VERSION
+
+log = logging.getLogger(__name__)
+
+BACKBONES = {
+    "scratch": "configs/scratch.cfg",
+    "sm": "configs/sm.cfg",
+}
+DEFAULT_BACKBONE = "sm"
+
+
+def config_path(backbone: str) -> Path:
+    if backbone not in BACKBONES:
+        raise ValueError(f"unknown backbone {backbone!r} (choose from {', '.join(BACKBONES)})")
+    return REPO_ROOT / BACKBONES[backbone]
+
+
+def data_hash(docs: list[Document]) -> str:
+    h = hashlib.sha256()
+    for d in sorted(docs, key=lambda d: d.id):
+        h.update(json.dumps(d.to_record(), sort_keys=True, ensure_ascii=False).encode("utf-8"))
+    return h.hexdigest()
+
+
+def gold_docs_for(nlp: Language, docs: list[Document]):
+    """Gold Docs annotated by ``nlp``'s non-NER components (tags, parse, lemmas) with gold entities,
+    gold event types and gold relations: the training material of the sklearn components."""
+    from nkner.corpus.convert import to_spacy
+
+    skip = {"ner", "nkner_event_typer", "nkner_relations", "nkner_normalizer"}
+    out = []
+    for d in docs:
+        sdoc = to_spacy(d, nlp=nlp)
+        ents, rels, et = list(sdoc.ents), sdoc._.relations, {(e.start_char, e.end_char): e._.event_type
+                                                               for e in sdoc.ents}
+        for name, proc in nlp.pipeline:
+            if name not in skip:
+                sdoc = proc(sdoc)
+        sdoc.ents = ents
+        for e in sdoc.ents:
+            e._.event_type = et[(e.start_char, e.end_char)]
+        sdoc._.relations = rels
+        out.append(sdoc)
+    return out
+
+
+def train(docs: list[Document], output: Path, backbone: str = DEFAULT_BACKBONE, seed: int = 0,
+          max_epochs: int | None = None, name: str | None = None, quiet: bool = True) -> Path:
+    """Train on ``docs`` and write the pipeline to ``output``; returns ``output``."""
+    t0 = time.time()
+    output = Path(output)
+    cfg = config_path(backbone)
+    report = AlignmentReport()
+    with tempfile.TemporaryDirectory(prefix="nkner-train-") as tmp:
+        tmp = Path(tmp)
+        to_docbin(docs, report=report).to_disk(tmp / "train.spacy")
+        if report.misaligned:
+            log.warning("training data: %s", report)
+        overrides = {"paths.train": str(tmp / "train.spacy"), "paths.dev": str(tmp / "train.spacy"),
+                     "system.seed": seed}
+        if max_epochs is not None:
+            overrides["training.max_epochs"] = max_epochs
+        from spacy.cli.train import train as spacy_train
+
+        sink = io.StringIO()
+        with contextlib.redirect_stdout(sink) if quiet else contextlib.nullcontext():
+            spacy_train(cfg, tmp / "out", overrides=overrides, use_gpu=-1)
+        nlp = spacy.load(tmp / "out" / "model-last")
+        gold = gold_docs_for(nlp, docs)
+        typer_ = nlp.add_pipe("nkner_event_typer", after="ner")
+        n_events = typer_.fit(gold, seed=seed)
+        rel = nlp.add_pipe("nkner_relations", after="nkner_event_typer")
+        n_pairs = rel.fit(gold, seed=seed)
+        nlp.add_pipe("nkner_normalizer", last=True)
+        nlp.meta["name"] = name or f"nkner_{backbone}"
+        nlp.meta["version"] = nlp.meta.get("version", "0.1.0")
+        nlp.meta["description"] = ("nkner: entities, event types, relations and normalized facts for reports on "
+                                   "North Korean refugees and forced repatriation")
+        nlp.meta["nkner"] = {
+            "schema": SCHEMA_VERSION,
+            "backbone": backbone,
+            "config": BACKBONES[backbone],
+            "seed": seed,
+            "max_epochs": max_epochs,
+            "training_documents": sorted(d.id for d in docs),
+            "training_data_sha256": data_hash(docs),
+            "training_entities": sum(len(d.entities) for d in docs),
+            "training_relations": sum(len(d.relations) for d in docs),
+            "event_examples": n_events,
+            "relation_candidates": n_pairs,
+            "misaligned_spans_skipped": len(report.misaligned),
+            "train_seconds": round(time.time() - t0, 1),
+        }
+        if output.exists():
+            shutil.rmtree(output)
+        nlp.to_disk(output)
+    return output
