@@ -1,1 +1,99 @@
 """Model commands of the CLI (train, evaluate, extract): registered on :data:`nkner.cli.app`."""
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from nkner.cli import app
+
+
+class Backbone(str, Enum):
+    scratch = "scratch"
+    sm = "sm"
+
+
+@app.command("train")
+def train_cmd(
+    output: Path = typer.Option(Path("models/nkner_default"), "--output", "-o", help="Where to write the pipeline."),
+    backbone: Backbone = typer.Option(Backbone.sm, "--backbone", "-b", help="scratch | sm (see README)."),
+    docs: Optional[List[str]] = typer.Option(None, "--docs", help="Train on these document ids only (default: all)."),
+    seed: int = typer.Option(0, "--seed"),
+    max_epochs: Optional[int] = typer.Option(None, "--max-epochs", help="Override the config's epochs."),
+) -> None:
+    """Train the pipeline (NER, event typer, relations, normalizer) on the gold corpus."""
+    import time
+
+    from nkner.corpus.store import load
+    from nkner.training.train import train
+
+    gold = load(docs, annotated_only=True)
+    if not gold:
+        typer.echo("nkner train: no annotated documents", err=True)
+        raise typer.Exit(2)
+    t0 = time.time()
+    typer.echo(f"training {backbone.value} on {len(gold)} documents "
+               f"({sum(len(d.entities) for d in gold)} entities) ...", err=True)
+    path = train(gold, output, backbone=backbone.value, seed=seed, max_epochs=max_epochs)
+    typer.echo(f"wrote {path} in {time.time() - t0:.0f} s")
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    backbone: List[Backbone] = typer.Option([Backbone.sm], "--backbone", "-b", help="Backbones to compare (LODO)."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Score this trained pipeline on --gold instead of LODO."),
+    gold: Optional[List[Path]] = typer.Option(None, "--gold", help="Gold files (relation JSONL) the model never saw."),
+    baselines: bool = typer.Option(True, "--baselines/--no-baselines", help="Rules-only and en_core_web_sm rows."),
+    curve: bool = typer.Option(False, "--curve", help="Also the learning curve over 1-4 training documents (slow)."),
+    report: Path = typer.Option(Path("docs/evaluation.md"), "--report", help="Markdown report to write."),
+    seed: int = typer.Option(0, "--seed"),
+    max_epochs: Optional[int] = typer.Option(None, "--max-epochs"),
+) -> None:
+    """Leave-one-document-out comparison of backbones, or scoring of a model on unseen gold."""
+    from nkner.training import report as rep
+
+    if model is not None:
+        if not gold:
+            typer.echo("nkner evaluate: --model needs --gold FILE(s) to score on", err=True)
+            raise typer.Exit(2)
+        result = rep.score_model_on_gold(model, gold)
+        typer.echo(rep.render_single(result))
+        rep.write_report(report, rep.render_single(result))
+        typer.echo(f"report written to {report}", err=True)
+        return
+    result = rep.run_lodo([b.value for b in backbone], baselines=baselines, curve=curve, seed=seed,
+                          max_epochs=max_epochs, progress=lambda m: typer.echo(m, err=True))
+    text = rep.render_lodo(result)
+    typer.echo(text)
+    rep.write_report(report, text, result)
+    typer.echo(f"report written to {report} (and {report.with_suffix('.json')})", err=True)
+
+
+class OutFormat(str, Enum):
+    jsonl = "jsonl"
+    json = "json"
+    table = "table"
+    csv = "csv"
+    html = "html"
+
+
+@app.command("extract")
+def extract_cmd(
+    inputs: List[str] = typer.Argument(..., help="Files, folders (recursive .txt/.md) or - for standard input."),
+    fmt: Optional[OutFormat] = typer.Option(None, "--format", "-f",
+                                            help="jsonl (default when not a terminal) | json | table | csv | html"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Output file, or an existing folder "
+                                          "(or a path ending in /) for one file per input."),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help="Pipeline folder (default: the shipped model)."),
+    n_process: int = typer.Option(1, "--n-process", "-n", min=1, help="Processes for spaCy's nlp.pipe."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar on stderr for many inputs."),
+) -> None:
+    """Extract entities and facts from reports (exit 0 ok, 1 some input unreadable, 2 usage/model error)."""
+    from nkner.extract.batch import run
+
+    code = run(inputs, fmt.value if fmt else None, output, str(model) if model else None, n_process, progress,
+               err=sys.stderr, out=sys.stdout)
+    raise typer.Exit(code)

@@ -166,7 +166,7 @@ def pipeline_predictor(nlp) -> Callable[[Document], tuple[Prediction, Prediction
         gdoc = to_spacy(doc, nlp=nlp)
         gold_ents = list(gdoc.ents)
         for name, proc in nlp.pipeline:
-            if name in ("ner", "nkner_event_typer", "nkner_relations", "nkner_normalizer"):
+            if name in ("ner", "number_rules", "nkner_event_typer", "nkner_relations", "nkner_normalizer"):
                 continue
             gdoc = proc(gdoc)
         gdoc.ents = gold_ents
@@ -204,7 +204,7 @@ def evaluate_predictor(predict, docs: list[Document]) -> Scores:
 
 
 def lodo(docs: list[Document], backbone: str, seed: int = 0, max_epochs: int | None = None,
-         progress: Callable[[str], None] | None = None) -> tuple[Scores, list[dict]]:
+         progress: Callable[[str], None] | None = None, number_rules: bool = True) -> tuple[Scores, list[dict]]:
     """Leave-one-document-out: train on the others, score the held-out document, sum the counts."""
     import spacy
 
@@ -215,7 +215,8 @@ def lodo(docs: list[Document], backbone: str, seed: int = 0, max_epochs: int | N
         rest = [d for d in docs if d.id != held.id]
         t0 = time.time()
         with tempfile.TemporaryDirectory(prefix="nkner-lodo-") as tmp:
-            path = train(rest, Path(tmp) / "model", backbone=backbone, seed=seed, max_epochs=max_epochs)
+            path = train(rest, Path(tmp) / "model", backbone=backbone, seed=seed, max_epochs=max_epochs,
+                         number_rules=number_rules)
             nlp = spacy.load(path)
             fold = evaluate_predictor(pipeline_predictor(nlp), [held])
         total.add(fold)
@@ -223,7 +224,7 @@ def lodo(docs: list[Document], backbone: str, seed: int = 0, max_epochs: int | N
         summary["seconds"] = round(time.time() - t0, 1)
         folds.append(summary)
         if progress:
-            progress(f"{backbone}: held out {held.id}: ents F {summary['ents_strict']['f']:.3f}, "
+            progress(f"{backbone}{'+rules' if number_rules else ''}: held out {held.id}: ents F {summary['ents_strict']['f']:.3f}, "
                      f"rel F {summary['relations']['f']:.3f} ({summary['seconds']} s)")
     return total, folds
 
