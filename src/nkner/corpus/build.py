@@ -5,15 +5,31 @@ import json
 from pathlib import Path
 
 from nkner.corpus.clean import apply_edits, clean_text
-from nkner.corpus.store import (atomic_write_text, clean_dir, data_root, metadata_path, raw_dir,
-                                read_text_exact, sha256_file, sha256_text)
+from nkner.corpus.remap import remap
+from nkner.corpus.store import (CorpusError, Document, annotation_path, atomic_write_text, clean_dir, data_root,
+                                metadata_path, raw_dir, read_record, read_text_exact, sha256_file, sha256_text,
+                                write_document)
 
 
 def sources_path(root: Path | None = None) -> Path:
     return (root or data_root()) / "corpus" / "sources.json"
 
 
-def clean_corpus(root: Path | None = None) -> list[dict]:
+def carry_annotations(doc_id: str, new_text: str, root: Path) -> list[str]:
+    """When the cleaned text changed under an annotation file, carry the spans over (see remap)."""
+    path = annotation_path(doc_id, root)
+    if not path.exists():
+        return []
+    rec = read_record(path)
+    if rec["meta"].get("text_sha256") == sha256_text(new_text):
+        return []
+    doc = Document.from_record(rec, source=str(path))
+    moved, messages = remap(doc, new_text)
+    write_document(moved, root)
+    return [f"{doc_id}: cleaned text changed; {len(moved.entities)} of {len(doc.entities)} spans carried over"] + messages
+
+
+def clean_corpus(root: Path | None = None, report=print) -> list[dict]:
     """Clean every raw text listed in ``corpus/sources.json``; write texts, reports and metadata.
 
     Returns the metadata rows.  Every cleaned text is verified to equal its raw text with the
@@ -28,6 +44,8 @@ def clean_corpus(root: Path | None = None) -> list[dict]:
         raw = read_text_exact(raw_path)
         result = clean_text(raw)
         assert apply_edits(raw, result.edits) == result.text
+        for line in carry_annotations(doc_id, result.text, root):
+            report(line)
         atomic_write_text(clean_dir(root) / f"{doc_id}.txt", result.text)
         atomic_write_text(clean_dir(root) / f"{doc_id}.changes.md", result.report_markdown(doc_id))
         atomic_write_text(clean_dir(root) / f"{doc_id}.changes.json",

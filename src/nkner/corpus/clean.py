@@ -9,6 +9,7 @@ Rules (each edit names one):
 
 ``clutter-line``      a whole line of web-page clutter (share/subscribe/comment prompts, ad-blocker
                       notices, breadcrumbs, "You may also like") and the blank lines after it.
+``clutter-sentence`` a comment or share prompt inside a line ("Share your thoughts in the comments").
 ``dateline-prefix``   a leading ``date YYYY-MM-DD`` stamp (moved to the metadata, not annotated).
 ``pdf-footnote-move`` a footnote block that a PDF page break left in the middle of a sentence is
                       cut out there and appended, in order, after the body (footnotes are kept).
@@ -96,6 +97,18 @@ _CLUTTER_RE = re.compile(r"^[ \t]*(?:" + "|".join(CLUTTER_LINE_PATTERNS) + r")[ 
 
 def rule_clutter_lines(raw: str) -> list[Edit]:
     return [Edit(m.start(), m.end(), "", "clutter-line") for m in _CLUTTER_RE.finditer(raw)]
+
+
+#: Comment and share prompts inside a line of text (removed with the space before them)
+CLUTTER_SENTENCE_PATTERNS = [
+    r" ?Share your thoughts in the comments below\.",
+    r"Don[’']t forget to share this article[^.\n]*\.",
+]
+_CLUTTER_SENTENCE_RE = re.compile("|".join(CLUTTER_SENTENCE_PATTERNS))
+
+
+def rule_clutter_sentences(raw: str) -> list[Edit]:
+    return [Edit(m.start(), m.end(), "", "clutter-sentence") for m in _CLUTTER_SENTENCE_RE.finditer(raw)]
 
 
 _DATELINE_RE = re.compile(r"\A\s*date (\d{4}-\d{2}-\d{2})\s+")
@@ -340,6 +353,7 @@ def clean_text(raw: str) -> CleanResult:
     dl_edits, meta = rule_dateline(raw)
     edits += dl_edits
     edits += rule_clutter_lines(raw)
+    edits += rule_clutter_sentences(raw)
     edits += rule_pdf(raw)
     edits += rule_glue(raw)
     edits = _drop_overlaps(edits)
