@@ -1,0 +1,136 @@
+"""`nkner doccano ...`: run a doccano server, push documents to it, pull annotations back.
+
+The server and account come from DOCCANO_URL (default http://127.0.0.1:8000), DOCCANO_USERNAME
+and DOCCANO_PASSWORD.  Exit codes: 0 success; 1 problems found (malformed records, a failed
+import, differences with --check); 2 a resource is unavailable (server, credentials, project,
+model).
+"""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Iterator, List, Optional
+
+import requests
+import typer
+from rich.console import Console
+
+from nkner.doccano import DoccanoError, Unavailable
+
+doccano_app = typer.Typer(no_args_is_help=True,
+                          help="Annotate in doccano: run a local server, push documents, pull annotations.")
+console = Console(stderr=True)
+
+
+class PreAnnotate(str, Enum):
+    gold = "gold"
+    model = "model"
+    none = "none"
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    """Turn a failure into its message on stderr and the exit code of its kind."""
+    try:
+        yield
+    except DoccanoError as exc:
+        typer.echo(f"nkner: {exc}", err=True)
+        raise typer.Exit(exc.exit_code)
+    except requests.RequestException as exc:  # the server went away or answered an error mid-way
+        typer.echo(f"nkner: doccano request failed: {exc}", err=True)
+        raise typer.Exit(Unavailable.exit_code)
+
+
+@doccano_app.command("serve")
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (keep 127.0.0.1 unless you need "
+                             "other machines to reach it)."),
+    port: int = typer.Option(8000, "--port", help="TCP port."),
+    home: Optional[Path] = typer.Option(None, "--home", help="Data folder (database, uploads, logs, secret key); "
+                                        "default ~/.local/share/nkner/doccano."),
+) -> None:
+    """Run doccano (web app + task worker) until Ctrl-C; installs doccano on first use.
+
+    The admin account is DOCCANO_USERNAME / DOCCANO_PASSWORD.  doccano's own environment lives in
+    ~/.cache/nkner/doccano-venv (override with NKNER_DOCCANO_ENV).
+    """
+    from nkner.doccano import server
+
+    username, password = os.environ.get("DOCCANO_USERNAME"), os.environ.get("DOCCANO_PASSWORD")
+    with _reported():
+        if not username or not password:
+            raise Unavailable("set DOCCANO_USERNAME and DOCCANO_PASSWORD to the admin account to create")
+        server.serve(home or server.default_home(), username, password, host=host, port=port, console=console)
+
+
+@doccano_app.command("push")
+def push(
+    project: str = typer.Option(..., "--project", help="doccano project name (created if missing)."),
+    docs: Optional[List[str]] = typer.Option(None, "--docs", help="Document id to push (repeat the option, "
+                                             "or separate ids with commas); default all."),
+    pre_annotate: PreAnnotate = typer.Option(PreAnnotate.gold, "--pre-annotate",
+                                             help="Annotations uploaded with new documents: gold (local "
+                                                  "annotation files), model (nkner.extract) or none."),
+) -> None:
+    """Create or update the project (labels from the schema) and upload documents it lacks."""
+    from nkner.doccano import sync
+
+    ids = [i for arg in docs for i in arg.split(",") if i] if docs else None
+    with _reported():
+        client = sync.connect(creds := sync.credentials_from_env())
+        with console.status(f"Pushing to doccano project {project!r} at {creds.url}"):
+            result = sync.push(client, project, ids, pre_annotate.value)
+    for doc_id in result.uploaded:
+        typer.echo(f"uploaded {doc_id} (pre-annotations: {pre_annotate.value})")
+    for doc_id in result.unchanged:
+        typer.echo(f"already in the project: {doc_id}")
+    typer.echo(f"project {project!r} (id {result.project_id}) at {creds.url}: {len(result.uploaded)} uploaded, "
+               f"{len(result.unchanged)} already there")
+
+
+@doccano_app.command("pull")
+def pull(
+    project: str = typer.Option(..., "--project", help="doccano project name."),
+    apply: bool = typer.Option(False, "--apply", help="Write the differences (atomically, backing up every "
+                               "file replaced); without it nothing is written."),
+    check: bool = typer.Option(False, "--check", help="Exit 1 when doccano differs from the local files."),
+    gold_user: Optional[str] = typer.Option(None, "--gold-user", help="Whose version becomes gold when several "
+                                            "annotators labelled a document; default DOCCANO_USERNAME."),
+) -> None:
+    """Download the project, validate it, and show per document what differs from local gold."""
+    from nkner.doccano import agreement, sync
+
+    with _reported():
+        client = sync.connect(creds := sync.credentials_from_env())
+        with console.status(f"Exporting doccano project {project!r} from {creds.url}"):
+            result = sync.pull(client, project, creds.url, gold_user or creds.username)
+    for line in sync.render_pull(result):
+        typer.echo(line)
+    if result.agreement:
+        typer.echo(agreement.render(result.agreement))
+    if apply:
+        written = sync.apply(result)
+        for line in written:
+            typer.echo(line)
+        typer.echo(f"{len(written)} file(s) written")
+    elif result.changed:
+        typer.echo("nothing written (use --apply to write these changes)")
+    raise typer.Exit(1 if check and result.changed else 0)
+
+
+@doccano_app.command("add-annotator")
+def add_annotator(
+    project: str = typer.Option(..., "--project", help="doccano project name."),
+    username: str = typer.Option(..., "--username", help="Annotator's doccano account (created if missing)."),
+    password: str = typer.Option(..., "--password", prompt=True, hide_input=True, confirmation_prompt=True,
+                                 help="Password for a new account (asked when not given)."),
+) -> None:
+    """Create an annotator account (as the admin) and add it to the project."""
+    from nkner.doccano import sync
+
+    with _reported():
+        creds = sync.credentials_from_env()
+        created = sync.add_annotator(sync.connect(creds), project, creds.url, username, password)
+    typer.echo(f"{'created' if created else 'existing'} user {username!r} is an annotator of project {project!r}")

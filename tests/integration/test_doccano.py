@@ -1,0 +1,322 @@
+"""push / pull / apply against a real doccano server (see conftest.py for the fixtures)."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from nkner.corpus.store import annotation_path, load_document, read_record
+from nkner.doccano import DoccanoError
+from nkner.doccano.mapping import relation_label_specs, span_label_specs
+from nkner.doccano.server import free_port, port_is_free
+from nkner.doccano.sync import (Credentials, annotator_path, connect, credentials_from_env, find_project, pull,
+                                upload_records)
+
+pytestmark = pytest.mark.integration
+
+USERS = {"alice": "alice-secret-1", "bob": "bob-secret-22"}
+
+
+def project_id(client, name: str) -> int:
+    return find_project(client, name).id
+
+
+def example_of(client, pid: int, doc_id: str):
+    return next(ex for ex in client.list_examples(pid) if ex.meta["doc_id"] == doc_id)
+
+
+def span_type_ids(client, pid: int) -> dict[str, int]:
+    return {t.text: t.id for t in client.list_label_types(pid, "span")}
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under the data root (to prove that nothing was written)."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def login(server, user: str, password: str):
+    return connect(Credentials(server.url, user, password))
+
+
+# ------------------------------------------------------------------------------ server
+
+
+def test_server_keeps_its_secret_key_private(doccano_server):
+    key_file = doccano_server.home / "secret_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert len(key_file.read_text().strip()) >= 50
+    with urllib.request.urlopen(f"{doccano_server.url}/v1/health/") as resp:
+        assert resp.status == 200
+
+
+def test_serve_command_stops_both_processes_on_sigterm(doccano_server, tmp_path):
+    # doccano_server: the session's server has installed doccano's environment already
+    port = free_port()
+    env = {**os.environ, "DOCCANO_USERNAME": "admin", "DOCCANO_PASSWORD": "serve-test-pw"}
+    serve = "from nkner.doccano.cli import doccano_app; doccano_app()"
+    args = ["serve", "--port", str(port), "--home", str(tmp_path / "home")]
+    proc = subprocess.Popen([sys.executable, "-c", serve, *args], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/health/", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        assert proc.poll() is None, proc.stdout.read()
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, out
+    assert f"doccano is running at http://127.0.0.1:{port}" in out.replace("\n", " ")
+    assert "doccano stopped." in out
+    assert port_is_free("127.0.0.1", port)
+    worker_log = (tmp_path / "home" / "logs" / "worker.log").read_text()
+    assert "Warm shutdown" in worker_log or "worker: Cold shutdown" in worker_log
+
+
+# ------------------------------------------------------------------------------ push
+
+
+def test_push_creates_project_with_schema_labels(doccano_cli, doccano_client, doccano_project):
+    result = doccano_cli("push", "--project", doccano_project)
+    assert result.exit_code == 0, result.output
+    assert "3 uploaded, 0 already there" in result.stdout
+    project = find_project(doccano_client, doccano_project)
+    assert project.project_type.value == "SequenceLabeling" and project.use_relation
+    assert not project.collaborative_annotation  # one version per annotator in the export
+    spans = {t.text: t for t in doccano_client.list_label_types(project.id, "span")}
+    assert {s.name: (s.color, s.suffix_key) for s in span_label_specs()} == \
+        {name: (t.background_color, t.suffix_key) for name, t in spans.items()}
+    relations = {t.text: t.background_color for t in doccano_client.list_label_types(project.id, "relation")}
+    assert relations == {s.name: s.color for s in relation_label_specs()}
+    examples = {ex.meta["doc_id"]: ex for ex in doccano_client.list_examples(project.id)}
+    assert sorted(examples) == ["synth_a", "synth_b", "synth_c"]
+    assert examples["synth_a"].meta["text_sha256"] == load_document("synth_a").meta["text_sha256"]
+    assert len(doccano_client.list_spans(project.id, examples["synth_a"].id)) == 10
+    assert len(doccano_client.list_relations(project.id, examples["synth_a"].id)) == 9
+    assert doccano_client.list_spans(project.id, examples["synth_c"].id) == []
+
+
+def test_repush_never_duplicates(doccano_cli, doccano_client, doccano_project):
+    assert doccano_cli("push", "--project", doccano_project, "--docs", "synth_a").exit_code == 0
+    again = doccano_cli("push", "--project", doccano_project, "--pre-annotate", "none")
+    assert again.exit_code == 0, again.output
+    assert "already in the project: synth_a" in again.stdout
+    assert "2 uploaded, 1 already there" in again.stdout
+    third = doccano_cli("push", "--project", doccano_project, "--docs", "synth_a,synth_b", "--docs", "synth_c")
+    assert "0 uploaded, 3 already there" in third.stdout
+    pid = project_id(doccano_client, doccano_project)
+    assert sorted(ex.meta["doc_id"] for ex in doccano_client.list_examples(pid)) == ["synth_a", "synth_b", "synth_c"]
+    assert len(doccano_client.list_spans(pid, example_of(doccano_client, pid, "synth_a").id)) == 10
+
+
+def test_push_model_pre_annotations(doccano_cli, doccano_client, doccano_project, monkeypatch):
+    import nkner.extract
+    from nkner.corpus.store import Entity
+
+    def fake_annotate(text):
+        start = text.find("North Korea")
+        return ([Entity(1, start, start + len("North Korea"), "LOCATION")] if start >= 0 else []), []
+
+    monkeypatch.setattr(nkner.extract, "annotate", fake_annotate, raising=False)
+    result = doccano_cli("push", "--project", doccano_project, "--docs", "synth_c", "--pre-annotate", "model")
+    assert result.exit_code == 0, result.output
+    pulled = doccano_cli("pull", "--project", doccano_project)
+    start = load_document("synth_c").text.index("North Korea")
+    assert "synth_c (version of admin): new file" in pulled.stdout
+    assert f"  + [{start}:{start + 11}] LOCATION 'North Korea'" in pulled.stdout
+
+
+def test_push_model_unavailable_creates_nothing(doccano_cli, doccano_client, doccano_project, monkeypatch):
+    import nkner.extract
+
+    monkeypatch.delattr(nkner.extract, "annotate", raising=False)
+    result = doccano_cli("push", "--project", doccano_project, "--pre-annotate", "model")
+    assert result.exit_code == 2
+    assert "nkner.extract.annotate" in result.stderr
+    assert find_project(doccano_client, doccano_project) is None
+
+
+def test_failed_import_task_is_reported(doccano_cli, doccano_client, doccano_project):
+    assert doccano_cli("push", "--project", doccano_project, "--docs", "synth_b").exit_code == 0
+    pid = project_id(doccano_client, doccano_project)
+    with pytest.raises(DoccanoError, match="import into project .* failed: line 1"):
+        upload_records(doccano_client, pid, [{"text": "", "entities": [], "relations": [], "doc_id": "x"}])
+
+
+# ------------------------------------------------------------------------------ pull
+
+
+def test_round_trip_gives_identical_annotations(doccano_cli, doccano_env, doccano_data, doccano_project):
+    before = snapshot(doccano_data)
+    assert doccano_cli("push", "--project", doccano_project).exit_code == 0
+    result = doccano_cli("pull", "--project", doccano_project, "--check")
+    assert result.exit_code == 0, result.output
+    assert "synth_a (version of admin): no change" in result.stdout
+    assert "synth_b (version of admin): no change" in result.stdout
+    assert "synth_c" not in result.stdout  # nobody annotated it: it never touches local gold
+    pulled = pull(connect(credentials_from_env()), doccano_project, doccano_env.url, doccano_env.username)
+    for item in pulled.docs:
+        gold = load_document(item.doc_id)
+        assert item.candidate.to_record() == gold.to_record()  # entities, event types, relations, ids, meta
+    applied = doccano_cli("pull", "--project", doccano_project, "--apply")
+    assert "0 file(s) written" in applied.stdout
+    assert snapshot(doccano_data) == before
+
+
+def test_edit_in_doccano_is_seen_by_pull_and_applied(doccano_cli, doccano_client, doccano_data, doccano_project):
+    assert doccano_cli("push", "--project", doccano_project).exit_code == 0
+    pid = project_id(doccano_client, doccano_project)
+    ex = example_of(doccano_client, pid, "synth_a")
+    types = span_type_ids(doccano_client, pid)
+    spans = {ex.text[s.start_offset:s.end_offset]: s for s in doccano_client.list_spans(pid, ex.id)}
+    doccano_client.update_span(pid, ex.id, spans["forcibly repatriated"].id, label=types["EVENT:abuse"])
+    party_to = next(r for r in doccano_client.list_relations(pid, ex.id) if r.from_id == spans["China"].id)
+    doccano_client.delete_relation(pid, ex.id, party_to.id)
+    start = ex.text.index("respect")
+    doccano_client.create_span(pid, ex.id, start, start + len("respect"), types["EVENT:advocacy"])
+    gold_file = annotation_path("synth_a")
+    old_bytes = gold_file.read_bytes()
+
+    shown = doccano_cli("pull", "--project", doccano_project)
+    assert shown.exit_code == 0, shown.output
+    assert "synth_a (version of admin): spans +1 -0 ~1, relations +0 -1 ~0" in shown.stdout
+    s, e = ex.text.index("forcibly"), ex.text.index(" 31")
+    assert f"  ~ [{s}:{e}] EVENT:repatriation 'forcibly repatriated' -> [{s}:{e}] EVENT:abuse 'forcibly repatriated'" \
+        in shown.stdout
+    assert "  - relation party_to: 'China' -> '1951 Refugee Convention'" in shown.stdout
+    assert "  + [" in shown.stdout and "EVENT:advocacy 'respect'" in shown.stdout
+    assert "nothing written" in shown.stdout and gold_file.read_bytes() == old_bytes
+    assert doccano_cli("pull", "--project", doccano_project, "--check").exit_code == 1
+
+    applied = doccano_cli("pull", "--project", doccano_project, "--apply")
+    assert applied.exit_code == 0, applied.output
+    assert "1 file(s) written" in applied.stdout
+    backups = list((doccano_data / ".cache" / "nkner" / "doccano-backups").glob("*/annotations/synth_a.jsonl"))
+    assert len(backups) == 1 and backups[0].read_bytes() == old_bytes
+    new = load_document("synth_a")
+    event = next(e for e in new.entities if new.span_text(e) == "forcibly repatriated")
+    assert (event.id, event.event_type) == (3, "abuse")  # the span keeps its local id
+    assert next(e for e in new.entities if new.span_text(e) == "respect").id == 11
+    assert "party_to" not in {r.type for r in new.relations} and len(new.relations) == 8
+    assert doccano_cli("pull", "--project", doccano_project, "--check").exit_code == 0
+
+
+def test_multiple_annotators_versions_and_agreement(doccano_cli, doccano_env, doccano_data, doccano_project):
+    assert doccano_cli("push", "--project", doccano_project, "--pre-annotate", "none").exit_code == 0
+    for user, password in USERS.items():
+        added = doccano_cli("add-annotator", "--project", doccano_project, "--username", user, "--password", password)
+        assert added.exit_code == 0, added.output
+    text = load_document("synth_c").text
+    labels = {"alice": [("2020", "DATE"), ("South Korea", "ACTOR"), ("resettled", "EVENT:flight"),
+                        ("150", "NUMBER"), ("defectors", "ACTOR"), ("North Korea", "LOCATION")],
+              "bob": [("2020", "DATE"), ("South Korea", "ACTOR"), ("resettled", "EVENT:legal_action"),
+                      ("defectors", "ACTOR"), ("North Korea", "LOCATION")]}
+    for user, spans in labels.items():
+        client = login(doccano_env, user, USERS[user])
+        pid = project_id(client, doccano_project)
+        ex = example_of(client, pid, "synth_c")
+        types = span_type_ids(client, pid)
+        made = {s: client.create_span(pid, ex.id, text.index(s), text.index(s) + len(s), types[label])
+                for s, label in spans}
+        client.create_relation(pid, ex.id, made["resettled"].id, made["South Korea"].id, "agent")
+
+    result = doccano_cli("pull", "--project", doccano_project, "--apply")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "synth_c: 2 annotators (alice, bob) and no version by admin" in out
+    assert "Agreement alice vs bob on 1 document(s): synth_c" in out
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.startswith("  ") and
+            line.split()[0] in ("ACTOR", "EVENT", "NUMBER", "all")}
+    assert rows["ACTOR"][1:6] == ["2", "2", "2", "1.000", "1.000"]
+    assert rows["EVENT"][4] == "0.000"
+    assert rows["all"][2:5] == ["6", "5", "4"]  # "all labels": A, B, matched
+    assert rows["all"][5] == "0.727"
+    assert not annotation_path("synth_c").exists()  # no adjudicated version: gold untouched
+    for user in USERS:
+        rec = read_record(annotator_path(user, "synth_c"))
+        assert rec["meta"]["annotators"] == {"drafted_by": user}
+        assert len(rec["entities"]) == len(labels[user]) and len(rec["relations"]) == 1
+    bob_event = next(e for e in read_record(annotator_path("bob", "synth_c"))["entities"] if e["label"] == "EVENT")
+    assert bob_event["event_type"] == "legal_action"
+
+    again = doccano_cli("pull", "--project", doccano_project, "--check")
+    assert again.exit_code == 0, again.output  # the kept versions are up to date
+    chosen = doccano_cli("pull", "--project", doccano_project, "--gold-user", "alice", "--check")
+    assert chosen.exit_code == 1
+    assert "synth_c (version of alice): new file" in chosen.stdout
+
+
+# ------------------------------------------------------------------------------ errors
+
+
+def test_unreachable_server(doccano_cli, doccano_data, monkeypatch):
+    monkeypatch.setenv("DOCCANO_URL", f"http://127.0.0.1:{free_port()}")
+    before = snapshot(doccano_data)
+    for args in (("push", "--project", "x"), ("pull", "--project", "x", "--apply")):
+        result = doccano_cli(*args)
+        assert result.exit_code == 2
+        assert "cannot reach doccano at http://127.0.0.1:" in result.stderr
+    assert snapshot(doccano_data) == before
+
+
+def test_wrong_credentials(doccano_cli, doccano_env, monkeypatch):
+    monkeypatch.setenv("DOCCANO_PASSWORD", "not-the-password")
+    result = doccano_cli("pull", "--project", "x")
+    assert result.exit_code == 2
+    assert f"refused the login of user '{doccano_env.username}': wrong username or password" in result.stderr
+
+
+def test_missing_project(doccano_cli, doccano_project):
+    result = doccano_cli("pull", "--project", doccano_project, "--apply")
+    assert result.exit_code == 2
+    assert f"no doccano project named '{doccano_project}'" in result.stderr
+
+
+def test_malformed_records_write_nothing(doccano_cli, doccano_client, doccano_data, doccano_project):
+    assert doccano_cli("push", "--project", doccano_project).exit_code == 0
+    pid = project_id(doccano_client, doccano_project)
+    ex = example_of(doccano_client, pid, "synth_a")
+    types = span_type_ids(doccano_client, pid)
+    n = len(ex.text)
+    doccano_client.create_span(pid, ex.id, n + 3, n + 9, types["ACTOR"])  # doccano accepts it
+    bogus = doccano_client.create_label_type(pid, "span", "BOGUS")
+    doccano_client.create_span(pid, ex.id, 0, 2, bogus.id)
+    ex_b = example_of(doccano_client, pid, "synth_b")
+    start = ex_b.text.index("across")
+    doccano_client.create_span(pid, ex_b.id, start, start + 6, types["LOCATION"])  # a valid edit elsewhere
+    before = snapshot(doccano_data)
+
+    result = doccano_cli("pull", "--project", doccano_project, "--apply")
+    assert result.exit_code == 1
+    assert "2 problem(s)" in result.stderr and "nothing written" in result.stderr
+    assert f"synth_a: [{n + 3}:{n + 9}] offsets: offsets out of range for a text of {n} characters" in result.stderr
+    assert "synth_a: [0:2] 'In' label: unknown label 'BOGUS'" in result.stderr
+    assert snapshot(doccano_data) == before
+    assert not (doccano_data / ".cache").exists()
+
+
+def test_doc_unknown_to_the_corpus_is_a_problem(doccano_cli, doccano_client, doccano_data, doccano_project):
+    assert doccano_cli("push", "--project", doccano_project, "--docs", "synth_b").exit_code == 0
+    pid = project_id(doccano_client, doccano_project)
+    record = {"text": "Stray text.", "entities": [{"id": 1, "start_offset": 0, "end_offset": 5, "label": "ACTOR"}],
+              "relations": [], "doc_id": "not_in_corpus", "text_sha256": "0", "nkner": {}}
+    upload_records(doccano_client, pid, [record])
+    result = doccano_cli("pull", "--project", doccano_project)
+    assert result.exit_code == 1
+    assert "unknown document id 'not_in_corpus'" in result.stderr
+    assert json.loads(annotation_path("synth_b").read_text())["meta"]["doc_id"] == "synth_b"
