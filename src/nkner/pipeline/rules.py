@@ -4,10 +4,9 @@ Entity patterns (spaCy ``EntityRuler``) for the six labels, an event-trigger lex
 types, and nearest-neighbour relation heuristics within a sentence.  The patterns were written from
 the specification and general knowledge of the domain, not fitted to the gold.
 """
-from __future__ import annotations
 
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 import nkner.pipeline.extensions  # noqa: F401
 
@@ -71,7 +70,106 @@ def number_patterns() -> list[dict]:
                                                 {"LOWER": {"IN": ["thousands", "millions"]}}]})
     pats.append({"label": "NUMBER", "pattern": [{"TEXT": {"REGEX": r"^\d+$"}}, {"ORTH": {"IN": ["-", "–"]}},
                                                 {"TEXT": {"REGEX": r"^\d+$"}}, {"ORTH": "%"}]})
+    count = {"TEXT": {"REGEX": r"^(?!(1[89]|20)\d\d$)\d[\d,]*$"}}
+    pats.append({"label": "NUMBER", "pattern": [count, {"LOWER": {"IN": ["to", "-", "–"]}}, count]})
+    pats.append({"label": "NUMBER", "pattern": [{"LOWER": "between"}, count, {"LOWER": "and"}, count]})
     return pats
+
+
+def date_patterns() -> list[dict]:
+    """DATE patterns for the forms a statistical NER splits or misses: full dates, reference-list
+    dates, seasons, decades, year ranges, durations and relative periods.  Bare years are left to
+    the NER (they are often part of a name: "the 2012 UNGA resolution")."""
+    year = {"TEXT": {"REGEX": r"^(1[89]|20)\d\d$"}}
+    month = {"ORTH": {"IN": MONTHS}}
+    day = {"TEXT": {"REGEX": r"^([1-9]|[12]\d|3[01])$"}}
+    dash = {"ORTH": {"IN": ["-", "–", "—"]}}
+    amount = {"TEXT": {"REGEX": r"^(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                                r"fifteen|twenty|thirty|forty|fifty|several|few|many)$"}}
+    unit = {"LOWER": {"IN": ["years", "decades", "months", "weeks", "days", "year", "decade", "month",
+                             "week", "day", "centuries", "century"]}}
+    approx = {"LOWER": {"IN": ["nearly", "almost", "about", "around", "over", "some", "roughly"]}, "OP": "?"}
+    pats = [
+        [month, day, {"ORTH": ","}, year], [month, day, year], [day, month, year], [month, year],
+        [year, {"ORTH": ","}, month, day], [year, {"ORTH": ","}, month],
+        [{"LOWER": {"IN": ["spring", "summer", "autumn", "fall", "winter"]}}, year],
+        [{"TEXT": {"REGEX": r"^(1[89]|20)\d0s$"}}],
+        [{"LOWER": {"IN": ["early", "mid", "late"]}}, {"ORTH": "-", "OP": "?"}, year],
+        [{"LOWER": {"IN": ["early", "mid", "late"]}}, {"ORTH": "-", "OP": "?"}, {"TEXT": {"REGEX": r"^(1[89]|20)\d0s$"}}],
+        [year, dash, year],
+        [approx, amount, unit],
+        [approx, {"LOWER": {"IN": ["a", "one"]}}, {"LOWER": {"IN": ["year", "decade", "month"]}}],
+        [{"LOWER": {"IN": ["past", "last", "next", "coming"]}}, {"LOWER": {"IN": ["few", "several", "two", "three"]}, "OP": "?"},
+         {"LOWER": {"IN": ["years", "decades", "months", "weeks", "year", "decade", "month"]}}],
+        [{"LOWER": {"IN": ["last", "this", "next"]}}, {"LOWER": {"IN": ["year", "month", "week"]}}],
+        [{"LOWER": "recent"}, {"LOWER": "years"}],
+        [{"TEXT": {"REGEX": r"^\d+$"}}, {"ORTH": "-"}, {"LOWER": {"IN": ["day", "week", "month", "year"]}},
+         {"LOWER": "period", "OP": "?"}],
+    ]
+    return [{"label": "DATE", "pattern": p} for p in pats]
+
+
+NOT_A_COUNT_BEFORE = {"vol", "no", "pp", "p", "article", "art", "rule", "para",
+                      "paragraph", "chapter", "section", "page", "resolution", "covid"}
+DURATION_UNITS = {"year", "years", "decade", "decades", "month", "months", "week", "weeks", "day", "days",
+                  "century", "centuries"}
+
+
+class PatternRules:
+    """NUMBER spans from :func:`number_patterns` and DATE spans from :func:`date_patterns`, set
+    before the NER (which keeps them and predicts around them); the labels are configurable.  Skipped: footnote markers glued to a word or punctuation ("return.8"), numbers
+    after "Vol.", "No.", "pp.", "Article", "Rule" (identifiers, not counts), and numbers followed by
+    a calendar unit ("three decades" is a DATE duration)."""
+
+    def __init__(self, nlp: Language, name: str = "pattern_rules", labels: tuple[str, ...] = ("NUMBER", "DATE")):
+        from spacy.matcher import Matcher
+
+        self.name = name
+        self.labels = tuple(labels)
+        self.matcher = Matcher(nlp.vocab)
+        if "NUMBER" in self.labels:
+            self.matcher.add("NUMBER", [p["pattern"] for p in number_patterns()])
+        if "DATE" in self.labels:
+            self.matcher.add("DATE", [p["pattern"] for p in date_patterns()], greedy="LONGEST")
+
+    def __call__(self, doc: Doc) -> Doc:
+        from spacy.util import filter_spans
+
+        spans = []
+        for match_id, start, end in self.matcher(doc):
+            label = doc.vocab.strings[match_id]
+            if label == "DATE":
+                spans.append(Span(doc, start, end, label="DATE"))
+                continue
+            first = doc[start]
+            prev = start - 1
+            while prev > 0 and doc[prev].text == ".":
+                prev -= 1
+            if start > 0 and (not doc[start - 1].whitespace_ or doc[prev].lower_.rstrip(".") in NOT_A_COUNT_BEFORE):
+                continue
+            if end < len(doc) and (doc[end].lower_ in DURATION_UNITS or doc[end].text in ("-", "–")
+                                   and end + 1 < len(doc) and doc[end + 1].lower_ in DURATION_UNITS):
+                continue
+            if end - start == 1 and first.is_digit and len(first.text) <= 2 and start > 0 \
+                    and doc[start - 1].is_punct and doc[start - 1].text not in ("(", "“", "\""):
+                continue
+            spans.append(Span(doc, start, end, label="NUMBER"))
+        taken = {t.i for e in doc.ents for t in e}
+        new = [s for s in filter_spans(spans) if not any(t.i in taken for t in s)]
+        if new:
+            doc.ents = list(doc.ents) + new
+        return doc
+
+    def to_disk(self, path, exclude=tuple()):
+        pass
+
+    def from_disk(self, path, exclude=tuple()):
+        return self
+
+
+@Language.factory("nkner_pattern_rules", assigns=["doc.ents"], default_config={"labels": ["NUMBER", "DATE"]})
+def make_pattern_rules(nlp: Language, name: str, labels: list[str]) -> PatternRules:
+    return PatternRules(nlp, name, tuple(labels))
 
 
 def patterns() -> list[dict]:

@@ -166,7 +166,7 @@ def pipeline_predictor(nlp) -> Callable[[Document], tuple[Prediction, Prediction
         gdoc = to_spacy(doc, nlp=nlp)
         gold_ents = list(gdoc.ents)
         for name, proc in nlp.pipeline:
-            if name in ("ner", "number_rules", "nkner_event_typer", "nkner_relations", "nkner_normalizer"):
+            if name in ("ner", "pattern_rules", "nkner_event_typer", "nkner_relations", "nkner_normalizer"):
                 continue
             gdoc = proc(gdoc)
         gdoc.ents = gold_ents
@@ -204,7 +204,7 @@ def evaluate_predictor(predict, docs: list[Document]) -> Scores:
 
 
 def lodo(docs: list[Document], backbone: str, seed: int = 0, max_epochs: int | None = None,
-         progress: Callable[[str], None] | None = None, number_rules: bool = True) -> tuple[Scores, list[dict]]:
+         progress: Callable[[str], None] | None = None, rules=None) -> tuple[Scores, list[dict]]:
     """Leave-one-document-out: train on the others, score the held-out document, sum the counts."""
     import spacy
 
@@ -216,7 +216,7 @@ def lodo(docs: list[Document], backbone: str, seed: int = 0, max_epochs: int | N
         t0 = time.time()
         with tempfile.TemporaryDirectory(prefix="nkner-lodo-") as tmp:
             path = train(rest, Path(tmp) / "model", backbone=backbone, seed=seed, max_epochs=max_epochs,
-                         number_rules=number_rules)
+                         **({} if rules is None else {"rules": rules}))
             nlp = spacy.load(path)
             fold = evaluate_predictor(pipeline_predictor(nlp), [held])
         total.add(fold)
@@ -224,7 +224,7 @@ def lodo(docs: list[Document], backbone: str, seed: int = 0, max_epochs: int | N
         summary["seconds"] = round(time.time() - t0, 1)
         folds.append(summary)
         if progress:
-            progress(f"{backbone}{'+rules' if number_rules else ''}: held out {held.id}: ents F {summary['ents_strict']['f']:.3f}, "
+            progress(f"{backbone}{'' if rules is None else '+' + '+'.join(rules)}: held out {held.id}: ents F {summary['ents_strict']['f']:.3f}, "
                      f"rel F {summary['relations']['f']:.3f} ({summary['seconds']} s)")
     return total, folds
 

@@ -1,0 +1,68 @@
+"""Reading reports: encodings, BOMs, binary files, chunking with exact offsets."""
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from nkner.extract.inputs import InputError, discover, iter_text, read_text, text_sha256
+
+TEXT = "Chinese authorities deported 600 North Koreans.\r\nThey fled to Seoul – “again”.\n"
+
+
+@pytest.mark.parametrize("data", [
+    TEXT.encode("utf-8"),
+    codecs.BOM_UTF8 + TEXT.encode("utf-8"),
+    codecs.BOM_UTF16_LE + TEXT.encode("utf-16-le"),
+    codecs.BOM_UTF16_BE + TEXT.encode("utf-16-be"),
+])
+def test_encodings_decode_to_the_same_text_without_bom_or_newline_translation(tmp_path, data):
+    p = tmp_path / "r.txt"
+    p.write_bytes(data)
+    assert read_text(p) == TEXT  # CRLF kept, BOM removed
+
+
+def test_invalid_utf8_is_an_error_naming_the_byte(tmp_path):
+    p = tmp_path / "latin1.txt"
+    p.write_bytes("Pyongyang caf\xe9 report".encode("latin-1"))
+    with pytest.raises(InputError, match="not valid UTF-8 text at byte 13"):
+        read_text(p)
+
+
+def test_binary_file_is_an_error(tmp_path):
+    p = tmp_path / "img.txt"
+    p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with pytest.raises(InputError, match="binary"):
+        read_text(p)
+
+
+def test_empty_file_yields_one_empty_chunk(tmp_path):
+    p = tmp_path / "empty.txt"
+    p.write_bytes(b"")
+    assert list(iter_text(p)) == [(0, "")]
+
+
+def test_chunks_end_at_line_breaks_and_offsets_index_the_whole_text(tmp_path):
+    lines = [f"Line {i} mentions China and {i} refugees." for i in range(2000)]
+    text = "\n".join(lines)
+    p = tmp_path / "big.txt"
+    p.write_text(text, encoding="utf-8")
+    chunks = list(iter_text(p, chunk_chars=5000))
+    assert len(chunks) > 10
+    assert "".join(c for _, c in chunks) == text
+    for offset, chunk in chunks:
+        assert text[offset:offset + len(chunk)] == chunk
+        assert chunk.endswith("\n") or offset + len(chunk) == len(text)
+    assert text_sha256(p) == __import__("hashlib").sha256(text.encode()).hexdigest()
+
+
+def test_discover_folders_recursively_and_reports_missing(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "one.txt").write_text("x")
+    (tmp_path / "a" / "two.md").write_text("y")
+    (tmp_path / "a" / "skip.pdf").write_text("z")
+    (tmp_path / "empty").mkdir()
+    sources, errors = discover([str(tmp_path / "a"), str(tmp_path / "nope.txt"), str(tmp_path / "empty")])
+    assert [s.path.name for s in sources] == ["one.txt", "two.md"]
+    assert [e[0] for e in errors] == [str(tmp_path / "nope.txt"), str(tmp_path / "empty")]
+    assert "no such file" in errors[0][1]
