@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-unit test-integration bench clean-venv
+.PHONY: setup setup-trf demo test test-unit test-integration bench clean-venv
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (or: make PYTHON=/path/to/python3.11)"; exit 2; }
@@ -29,6 +29,13 @@ test-unit: $(STAMP)
 
 test-integration: $(STAMP)
 	$(BIN)/python -m pytest -q -m integration
+
+# Optional: the transformer backbone (about 1.9 GB) in its own environment.
+setup-trf: requirements.lock requirements-trf.lock
+	test -x .venv-trf/bin/python || $(PYTHON) -m venv .venv-trf
+	.venv-trf/bin/python -m pip install -q --disable-pip-version-check --no-deps -r requirements.lock
+	.venv-trf/bin/python -m pip install -q --disable-pip-version-check --no-deps -r requirements-trf.lock
+	.venv-trf/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py

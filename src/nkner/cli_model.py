@@ -14,12 +14,13 @@ from nkner.cli import app
 class Backbone(str, Enum):
     scratch = "scratch"
     sm = "sm"
+    trf = "trf"
 
 
 @app.command("train")
 def train_cmd(
     output: Path = typer.Option(Path("models/nkner_default"), "--output", "-o", help="Where to write the pipeline."),
-    backbone: Backbone = typer.Option(Backbone.sm, "--backbone", "-b", help="scratch | sm (see README)."),
+    backbone: Backbone = typer.Option(Backbone.scratch, "--backbone", "-b", help="scratch | sm | trf (see README)."),
     docs: Optional[List[str]] = typer.Option(None, "--docs", help="Train on these document ids only (default: all)."),
     seed: int = typer.Option(0, "--seed"),
     max_epochs: Optional[int] = typer.Option(None, "--max-epochs", help="Override the config's epochs."),
@@ -43,7 +44,7 @@ def train_cmd(
 
 @app.command("evaluate")
 def evaluate_cmd(
-    backbone: List[Backbone] = typer.Option([Backbone.sm], "--backbone", "-b", help="Backbones to compare (LODO)."),
+    backbone: List[Backbone] = typer.Option([Backbone.scratch], "--backbone", "-b", help="Backbones to compare (LODO)."),
     model: Optional[Path] = typer.Option(None, "--model", help="Score this trained pipeline on --gold instead of LODO."),
     gold: Optional[List[Path]] = typer.Option(None, "--gold", help="Gold files (relation JSONL) the model never saw."),
     baselines: bool = typer.Option(True, "--baselines/--no-baselines", help="Rules-only and en_core_web_sm rows."),

@@ -7,6 +7,7 @@ character offsets, ``type``) and the document metadata in ``doc.user_data["nkner
 """
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -58,7 +59,8 @@ def to_spacy(doc: Document, nlp: Language | None = None, report: AlignmentReport
          "tail": [by_id[r.to_id].start, by_id[r.to_id].end], "type": r.type}
         for r in doc.relations if r.from_id in by_id and r.to_id in by_id]
     sdoc._.doc_id = doc.id
-    sdoc.user_data["nkner"] = {"meta": doc.meta, "metadata": doc.metadata}
+    # kept as a JSON string: DocBin's msgpack would turn lists into tuples
+    sdoc.user_data["nkner"] = json.dumps({"meta": doc.meta, "metadata": doc.metadata}, ensure_ascii=False)
     return sdoc
 
 
@@ -70,7 +72,7 @@ def from_spacy(sdoc: Doc) -> Document:
     rels = []
     for i, r in enumerate(sdoc._.relations or [], 1):
         rels.append(Relation(i, by_offsets[tuple(r["head"])], by_offsets[tuple(r["tail"])], r["type"]))
-    info = sdoc.user_data.get("nkner", {})
+    info = json.loads(sdoc.user_data.get("nkner", "{}"))
     return Document(id=sdoc._.doc_id, text=sdoc.text, metadata=info.get("metadata", {}), entities=ents,
                     relations=rels, meta=info.get("meta", {}))
 

