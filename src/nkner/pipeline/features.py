@@ -20,10 +20,21 @@ def _stem(word: str) -> str:
     return word[:6] if len(word) > 6 else word
 
 
+def _lexicon_types(text: str) -> set[str]:
+    """Event types whose hand-written trigger stems (nkner.pipeline.rules.EVENT_LEXICON) occur in text."""
+    from nkner.pipeline.rules import EVENT_LEXICON
+
+    low = text.lower()
+    return {etype for etype, stems in EVENT_LEXICON.items()
+            if any(low.startswith(st) or f" {st}" in low for st in stems)}
+
+
 def event_features(span: Span) -> dict[str, float]:
     """Lexical and contextual features of an EVENT span, for its event type."""
     doc = span.doc
     f: dict[str, float] = {"bias": 1.0, f"text={span.text.lower()}": 1.0}
+    for etype in _lexicon_types(span.text):
+        f[f"lexicon={etype}"] = 2.0
     for tok in span:
         f[f"w={tok.lower_}"] = 1.0
         f[f"stem={_stem(tok.lower_)}"] = 1.0
@@ -125,6 +136,16 @@ def relation_features(head: Span, tail: Span, event_type: str | None = None) -> 
         f[f"head_next={pair}:{doc[head.end].lower_}"] = 0.5
     f[f"head_root={pair}:{_lemma(head.root)}"] = 1.0
     f[f"tail_root={pair}:{tail.root.lower_}"] = 0.5
+    # is the tail the nearest entity of its label on its side of the head? (most arguments are)
+    same = [e for e in doc.ents if e.label_ == tail.label_ and e.sent.start == head.sent.start and e != tail
+            and ((e.start > head.start) == before)]
+    nearer = sum(1 for e in same if abs(e.start - head.start) < abs(tail.start - head.start))
+    f[f"rank={pair}:{'ht' if before else 'th'}:{min(nearer, 3)}"] = 1.0
+    clause = sum(1 for tok in between if tok.lower_ in ("which", "who", "that", "while", "whereas", "but",
+                                                       "although", "because") or tok.text in (";", ":"))
+    f[f"clause={pair}:{min(clause, 2)}"] = 1.0
+    if any(tok.pos_ == "VERB" for tok in between):
+        f[f"verb_between={pair}"] = 1.0
     if event_type:
         f[f"etype={pair}:{event_type}"] = 1.0
         f[f"etype_order={pair}:{event_type}:{'ht' if before else 'th'}"] = 1.0
