@@ -12,7 +12,7 @@ import pytest
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
-NKNER = [str(Path(sys.executable).parent / "nkner")]
+NKNER = [str(Path(sys.executable).parent / "nkner"), "extract"]
 SAMPLE = REPO / "samples" / "report-2024-returns.txt"
 LABELS = {"ACTOR", "LEGAL_INSTRUMENT", "NUMBER", "EVENT", "DATE", "LOCATION"}
 EVENT_TYPES = {"repatriation", "flight", "detention", "abuse", "trafficking", "crisis", "legal_action", "advocacy"}
