@@ -355,7 +355,9 @@ def clean_text(raw: str) -> CleanResult:
     edits += rule_clutter_lines(raw)
     edits += rule_clutter_sentences(raw)
     edits += rule_pdf(raw)
-    edits += rule_glue(raw)
+    # a glue insertion where removed clutter starts or ends would only leave a stray space
+    cut = {e.start for e in edits if e.rule.startswith("clutter")} | {e.end for e in edits if e.rule.startswith("clutter")}
+    edits += [e for e in rule_glue(raw) if e.start not in cut]
     edits = _drop_overlaps(edits)
     edits = _drop_overlaps(edits + rule_edges(raw, edits))
     text = apply_edits(raw, edits)
