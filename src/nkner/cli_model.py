@@ -14,13 +14,14 @@ from nkner.cli import app
 class Backbone(str, Enum):
     scratch = "scratch"
     sm = "sm"
+    smlite = "smlite"
     trf = "trf"
 
 
 @app.command("train")
 def train_cmd(
     output: Path = typer.Option(Path("models/nkner_default"), "--output", "-o", help="Where to write the pipeline."),
-    backbone: Backbone = typer.Option(Backbone.scratch, "--backbone", "-b", help="scratch | sm | trf (see README)."),
+    backbone: Backbone = typer.Option(Backbone.scratch, "--backbone", "-b", help="scratch | sm | smlite | trf (see README)."),
     docs: Optional[List[str]] = typer.Option(None, "--docs", help="Train on these document ids only (default: all)."),
     seed: int = typer.Option(0, "--seed"),
     max_epochs: Optional[int] = typer.Option(None, "--max-epochs", help="Override the config's epochs."),
@@ -49,6 +50,7 @@ def evaluate_cmd(
     gold: Optional[List[Path]] = typer.Option(None, "--gold", help="Gold files (relation JSONL) the model never saw."),
     baselines: bool = typer.Option(True, "--baselines/--no-baselines", help="Rules-only and en_core_web_sm rows."),
     curve: bool = typer.Option(False, "--curve", help="Also the learning curve over 1-4 training documents (slow)."),
+    curve_epochs: Optional[int] = typer.Option(None, "--curve-epochs", help="Epochs for the learning-curve trainings."),
     report: Path = typer.Option(Path("docs/evaluation.md"), "--report", help="Markdown report to write."),
     seed: int = typer.Option(0, "--seed"),
     max_epochs: Optional[int] = typer.Option(None, "--max-epochs"),
@@ -66,7 +68,8 @@ def evaluate_cmd(
         typer.echo(f"report written to {report}", err=True)
         return
     result = rep.run_lodo([b.value for b in backbone], baselines=baselines, curve=curve, seed=seed,
-                          max_epochs=max_epochs, progress=lambda m: typer.echo(m, err=True))
+                          max_epochs=max_epochs, curve_epochs=curve_epochs,
+                          progress=lambda m: typer.echo(m, err=True))
     text = rep.render_lodo(result)
     typer.echo(text)
     rep.write_report(report, text, result)

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 BACKBONES = {
     "scratch": "configs/scratch.cfg",
     "sm": "configs/sm.cfg",
+    "smlite": "configs/smlite.cfg",
     "trf": "configs/trf.cfg",
 }
 DEFAULT_BACKBONE = "scratch"
