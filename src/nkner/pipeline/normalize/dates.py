@@ -62,11 +62,10 @@ from __future__ import annotations
 import calendar
 import itertools
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .numbers import parse_cardinal
+from .numbers import fold_text, parse_cardinal
 
 __all__ = ["normalize_date"]
 
@@ -112,8 +111,6 @@ _VAGUE_RELATIVE = {
 }
 _OPEN_ENDS = {"present", "the present", "now", "today", "date"}
 
-_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
-_QUOTES = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}
 
 
 @dataclass(frozen=True)
@@ -130,12 +127,7 @@ class _Period:
 # text cleaning
 # --------------------------------------------------------------------------------------------
 def _clean(text: str) -> str:
-    s = unicodedata.normalize("NFKC", text)
-    for a, b in _QUOTES.items():
-        s = s.replace(a, b)
-    for d in _DASHES:
-        s = s.replace(d, "-")
-    s = " ".join(s.split()).lower().strip()
+    s = fold_text(text)
     s = re.sub(r"\s*\((?:to date|so far|ongoing|to present)\)\s*$", "", s)
     while len(s) >= 2 and s[0] in "([" and s[-1] in ")]":
         s = s[1:-1].strip()

@@ -160,13 +160,18 @@ _OPEN = "([{\"'"
 _CLOSE = ")]}\"'.,;:!?"
 
 
-def _clean(text: str) -> str:
+def fold_text(text: str) -> str:
+    """NFKC, straight quotes, ASCII hyphens, single spaces, lower case (shared with dates)."""
     s = unicodedata.normalize("NFKC", text)
     for a, b in _QUOTES.items():
         s = s.replace(a, b)
     for d in _DASHES:
         s = s.replace(d, "-")
-    s = " ".join(s.split()).lower()
+    return " ".join(s.split()).lower()
+
+
+def _clean(text: str) -> str:
+    s = fold_text(text)
     # outer brackets, quotes and trailing punctuation (a NUMBER span never ends in them)
     changed = True
     while changed and s:
