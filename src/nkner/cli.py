@@ -6,10 +6,9 @@ differences with --check, an input that could not be read); 2 usage error or a r
 """
 from __future__ import annotations
 
-import sys
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional
 
 import typer
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from nkner.corpus.store import CorpusError, Document, Entity, Relation, load, load_document, \
+from nkner.corpus.store import CorpusError, Entity, load, load_document, \
     sha256_text, write_document, annotation_path
 from nkner.corpus.validate import validate_corpus, validate_record
 
