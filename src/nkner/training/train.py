@@ -34,7 +34,7 @@ BACKBONES = {
     "smlite": "configs/smlite.cfg",
     "trf": "configs/trf.cfg",
 }
-DEFAULT_BACKBONE = "scratch"
+DEFAULT_BACKBONE = "sm"
 #: labels whose pattern rules run before the NER (chosen by evaluation: see README)
 DEFAULT_RULES = ("NUMBER", "DATE")
 
