@@ -94,10 +94,17 @@ def extract_cmd(
     model: Optional[Path] = typer.Option(None, "--model", "-m", help="Pipeline folder (default: the shipped model)."),
     n_process: int = typer.Option(1, "--n-process", "-n", min=1, help="Processes for spaCy's nlp.pipe."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar on stderr for many inputs."),
+    doc_date: Optional[str] = typer.Option(None, "--doc-date", help="Date of the reports (YYYY-MM-DD), to resolve "
+                                           "relative dates such as 'last year'."),
 ) -> None:
     """Extract entities and facts from reports (exit 0 ok, 1 some input unreadable, 2 usage/model error)."""
     from nkner.extract.batch import run
 
+    if doc_date is not None:
+        import re
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", doc_date):
+            typer.echo(f"nkner extract: --doc-date {doc_date!r} is not YYYY-MM-DD", err=True)
+            raise typer.Exit(2)
     code = run(inputs, fmt.value if fmt else None, output, str(model) if model else None, n_process, progress,
-               err=sys.stderr, out=sys.stdout)
+               err=sys.stderr, out=sys.stdout, doc_date=doc_date)
     raise typer.Exit(code)

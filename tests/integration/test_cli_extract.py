@@ -133,3 +133,12 @@ def test_missing_model_is_a_usage_error(tmp_path):
     res = run(str(SAMPLE), "--model", str(tmp_path / "nope"))
     assert res.returncode == 2
     assert "no nkner pipeline" in res.stderr.decode()
+
+
+def test_doc_date_resolves_relative_dates():
+    res = run("-", "-f", "jsonl", "--doc-date", "2025-08-14",
+              stdin="Last year Chinese authorities deported 60 North Koreans.".encode())
+    assert res.returncode == 0, res.stderr.decode()
+    dates = [e for e in json.loads(res.stdout)["entities"] if e["label"] == "DATE"]
+    assert dates and dates[0]["text"] == "Last year" and dates[0]["iso"] == "2024"
+    assert run("-", "--doc-date", "14/08/2025", stdin=b"x").returncode == 2

@@ -53,7 +53,8 @@ def _emit(writer, item, fmt: str) -> bool:
 
 
 def run(paths: list[str], fmt: str | None = None, output: Path | None = None, model: str | None = None,
-        n_process: int = 1, progress: bool = True, err: IO[str] = sys.stderr, out: IO[str] = sys.stdout) -> int:
+        n_process: int = 1, progress: bool = True, err: IO[str] = sys.stderr, out: IO[str] = sys.stdout,
+        doc_date: str | None = None) -> int:
     """Extract from every input; see the module docstring for outputs and exit codes."""
     if fmt is None:
         fmt = "table" if output is None and out.isatty() else "jsonl"
@@ -80,7 +81,7 @@ def run(paths: list[str], fmt: str | None = None, output: Path | None = None, mo
             bar[0].advance(bar[1])
 
     def items():
-        for item in process_sources(sources, nlp, n_process=n_process, on_done=done):
+        for item in process_sources(sources, nlp, n_process=n_process, on_done=done, doc_date=doc_date):
             if isinstance(item, Chunked):
                 src = next(s for s in sources if s.name == item.header["source"])
                 item.header["_path"] = str(src.path)

@@ -130,8 +130,8 @@ class Chunked:
     chunks: Iterator[tuple[list[dict], list[dict], list[dict]]]
 
 
-def process_sources(sources: list[Source], nlp, n_process: int = 1,
-                    on_done=None) -> Iterator[dict | Chunked]:
+def process_sources(sources: list[Source], nlp, n_process: int = 1, on_done=None,
+                    doc_date: str | None = None) -> Iterator[dict | Chunked]:
     """For each source, yield an error object or a :class:`Chunked` report (consume its chunks
     before advancing).  Each source is hashed (and so fully decoded and checked) first, so a bad
     input fails before any of its output is written."""
@@ -153,7 +153,7 @@ def process_sources(sources: list[Source], nlp, n_process: int = 1,
             def texts():
                 for offset, text in pieces:
                     offsets.append(offset)
-                    yield nlp.make_doc(text)
+                    yield _with_date(nlp, text, doc_date)
             for i, doc in enumerate(nlp.pipe(texts(), n_process=n_process, batch_size=4)):
                 yield doc_objects(doc, offsets[i])
             if on_done:
