@@ -50,7 +50,9 @@ def evaluate_cmd(
     gold: Optional[List[Path]] = typer.Option(None, "--gold", help="Gold files (relation JSONL) the model never saw."),
     baselines: bool = typer.Option(True, "--baselines/--no-baselines", help="Rules-only and en_core_web_sm rows."),
     curve: bool = typer.Option(False, "--curve", help="Also the learning curve over 1-4 training documents (slow)."),
-    curve_epochs: Optional[int] = typer.Option(None, "--curve-epochs", help="Epochs for the learning-curve trainings."),
+    curve_epochs: Optional[int] = typer.Option(None, "--curve-epochs", help="Epochs of the four-document curve point."),
+    curve_only: bool = typer.Option(False, "--curve-only", help="Recompute only the learning curve of the existing "
+                                    "report (its .json beside it), for the first --backbone."),
     report: Path = typer.Option(Path("docs/evaluation.md"), "--report", help="Markdown report to write."),
     seed: int = typer.Option(0, "--seed"),
     max_epochs: Optional[int] = typer.Option(None, "--max-epochs"),
@@ -66,6 +68,12 @@ def evaluate_cmd(
         typer.echo(rep.render_single(result))
         rep.write_report(report, rep.render_single(result))
         typer.echo(f"report written to {report}", err=True)
+        return
+    if curve_only:
+        result = rep.rerun_curve(report.with_suffix(".json"), backbone[0].value, curve_epochs, seed=seed,
+                                 progress=lambda m: typer.echo(m, err=True))
+        rep.write_report(report, rep.render_lodo(result), result)
+        typer.echo(f"learning curve rewritten in {report}", err=True)
         return
     result = rep.run_lodo([b.value for b in backbone], baselines=baselines, curve=curve, seed=seed,
                           max_epochs=max_epochs, curve_epochs=curve_epochs,

@@ -51,6 +51,16 @@ def run_lodo(backbones: list[str], baselines: bool = True, curve: bool = False, 
     return result
 
 
+def rerun_curve(report_json: Path, backbone: str, curve_epochs: int | None, seed: int = 0, progress=print) -> dict:
+    """Recompute only the learning curve of an existing report (its LODO results are kept)."""
+    result = json.loads(Path(report_json).read_text(encoding="utf-8"))
+    docs = load(annotated_only=True)
+    result["learning_curve"] = {"backbone": backbone, "max_epochs": curve_epochs,
+                                "rows": learning_curve(docs, backbone, seed=seed, max_epochs=curve_epochs,
+                                                       progress=progress)}
+    return result
+
+
 def score_model_on_gold(model: Path, gold_files: list[Path]) -> dict:
     import spacy
 
@@ -114,7 +124,8 @@ def render_lodo(result: dict) -> str:
                              f"{fold['relations']['f']:.3f} | {fold['seconds']} |")
     if "learning_curve" in result:
         lc = result["learning_curve"]
-        epochs = f", {lc['max_epochs']} epochs" if lc.get("max_epochs") else ""
+        epochs = (f", {lc['max_epochs']} epochs at four documents and proportionally more for fewer, so every "
+                  "point gets the same number of updates" if lc.get("max_epochs") else "")
         lines += ["", f"## Learning curve ({lc['backbone']}{epochs})", "",
                   "Each point: for every document held out in turn, train on the first n of the other "
                   "four and score on the held-out one (micro over the five).", "",
