@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Iterator
 
 TEXT_SUFFIXES = (".txt", ".md")
-CHUNK_CHARS = 100_000
+CHUNK_CHARS = 10_000
 _READ_BYTES = 1 << 20
 
 

@@ -154,7 +154,7 @@ def process_sources(sources: list[Source], nlp, n_process: int = 1, on_done=None
                 for offset, text in pieces:
                     offsets.append(offset)
                     yield _with_date(nlp, text, doc_date)
-            for i, doc in enumerate(nlp.pipe(texts(), n_process=n_process, batch_size=4)):
+            for i, doc in enumerate(nlp.pipe(texts(), n_process=n_process, batch_size=8)):
                 yield doc_objects(doc, offsets[i])
             if on_done:
                 on_done(src)
