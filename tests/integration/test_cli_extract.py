@@ -26,7 +26,7 @@ def run(*args, stdin: bytes | None = None, cwd: Path = REPO):
 def check_contract(obj: dict, text: str) -> None:
     """Every offset indexes the input exactly; labels, types and relation names are the schema's."""
     assert set(obj) == {"source", "text_sha256", "model", "entities", "facts", "statements"}
-    assert obj["model"]["schema"] == "v1"
+    assert obj["model"]["schema"] == "v1" and obj["model"]["name"] == "nkner"
     for e in obj["entities"]:
         assert text[e["start"]:e["end"]] == e["text"]
         assert e["label"] in LABELS

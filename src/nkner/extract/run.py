@@ -55,8 +55,10 @@ def load(model: str | Path | None = None):
 
 
 def model_info(nlp) -> dict:
-    return {"name": nlp.meta.get("name", "nkner"), "version": nlp.meta.get("version", ""),
-            "schema": nlp.meta.get("nkner", {}).get("schema", SCHEMA_VERSION)}
+    """The contract's ``model`` object (plus ``pipeline``: which trained pipeline produced it)."""
+    return {"name": "nkner", "version": nlp.meta.get("version", ""),
+            "schema": nlp.meta.get("nkner", {}).get("schema", SCHEMA_VERSION),
+            "pipeline": nlp.meta.get("name", "")}
 
 
 def _split(text: str, size: int = CHUNK_CHARS) -> Iterator[tuple[int, str]]:
