@@ -96,19 +96,16 @@ def corpus_stats(
         typer.echo(f"tables written to {markdown}")
 
 
-def _mount_optional() -> None:
-    """Sub-apps of other modules (doccano, training, extraction) are mounted when present."""
-    try:
-        from nkner.doccano.cli import doccano_app
-        app.add_typer(doccano_app, name="doccano")
-    except ImportError as exc:  # pragma: no cover - during development only
-        if "nkner.doccano.cli" not in str(exc):
-            raise
-    from nkner import cli_model  # noqa: F401  (registers train / evaluate / extract on `app`)
+def _mount() -> None:
+    """Commands defined in other modules: doccano, and train / evaluate / extract."""
+    from nkner import cli_model  # noqa: F401  (registers its commands on `app`)
+    from nkner.doccano.cli import doccano_app
+
+    app.add_typer(doccano_app, name="doccano")
 
 
 def main() -> None:
-    _mount_optional()
+    _mount()
     app()
 
 

@@ -34,10 +34,6 @@ class Edit:
     replacement: str
     rule: str
 
-    @property
-    def before(self) -> str:  # pragma: no cover - convenience only
-        raise AttributeError("use Edit.original(raw)")
-
     def original(self, raw: str) -> str:
         return raw[self.start:self.end]
 

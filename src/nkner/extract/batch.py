@@ -43,10 +43,9 @@ def _emit(writer, item, fmt: str) -> bool:
                 obj["entities"] += e
                 obj["facts"] += f
                 obj["statements"] += s
-            writer.report(obj, text=read_text(Path(item.header["_path"])))
+            writer.report(obj, text=read_text(item.path))
         else:
-            header = {k: v for k, v in item.header.items() if not k.startswith("_")}
-            writer.stream(header, item.chunks)
+            writer.stream(item.header, item.chunks)
         return True
     writer.report(item)
     return False
@@ -82,10 +81,7 @@ def run(paths: list[str], fmt: str | None = None, output: Path | None = None, mo
 
     def items():
         for item in process_sources(sources, nlp, n_process=n_process, on_done=done, doc_date=doc_date):
-            if isinstance(item, Chunked):
-                src = next(s for s in sources if s.name == item.header["source"])
-                item.header["_path"] = str(src.path)
-            else:
+            if not isinstance(item, Chunked):
                 print(f"nkner extract: {item['source']}: {item['error']}", file=err)
             yield item
 

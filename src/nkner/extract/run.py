@@ -130,6 +130,7 @@ class Chunked:
     """A report being processed: its header and its per-chunk results (a generator)."""
     header: dict
     chunks: Iterator[tuple[list[dict], list[dict], list[dict]]]
+    path: Path
 
 
 def process_sources(sources: list[Source], nlp, n_process: int = 1, on_done=None,
@@ -160,4 +161,4 @@ def process_sources(sources: list[Source], nlp, n_process: int = 1, on_done=None
                 yield doc_objects(doc, offsets[i])
             if on_done:
                 on_done(src)
-        yield Chunked(header, chunk_iter())
+        yield Chunked(header, chunk_iter(), src.path)

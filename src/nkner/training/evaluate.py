@@ -157,20 +157,14 @@ def score_document(gold: Document, pred: Prediction, pred_gold_ents: Prediction 
 
 def pipeline_predictor(nlp) -> Callable[[Document], tuple[Prediction, Prediction]]:
     """Predictions of a trained nkner pipeline: end to end, and with gold entities given."""
-    from nkner.corpus.convert import to_spacy
+    from nkner.training.train import gold_docs_for
 
     def predict(doc: Document) -> tuple[Prediction, Prediction]:
         sdoc = nlp(doc.text)
         end2end = Prediction([(e.start_char, e.end_char, e.label_, e._.event_type) for e in sdoc.ents],
                              [(tuple(r["head"]), tuple(r["tail"]), r["type"]) for r in sdoc._.relations or []])
-        gdoc = to_spacy(doc, nlp=nlp)
-        gold_ents = list(gdoc.ents)
-        for name, proc in nlp.pipeline:
-            if name in ("ner", "pattern_rules", "nkner_event_typer", "nkner_relations", "nkner_normalizer"):
-                continue
-            gdoc = proc(gdoc)
-        gdoc.ents = gold_ents
-        gdoc = nlp.get_pipe("nkner_event_typer")(gdoc)
+        # gold entities, then the model's own event types and relations on them
+        gdoc = nlp.get_pipe("nkner_event_typer")(gold_docs_for(nlp, [doc])[0])
         gdoc = nlp.get_pipe("nkner_relations")(gdoc)
         with_gold = Prediction([], [(tuple(r["head"]), tuple(r["tail"]), r["type"]) for r in gdoc._.relations])
         return end2end, with_gold
