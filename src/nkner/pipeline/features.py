@@ -16,6 +16,24 @@ def _lemma(tok: Token) -> str:
     return (tok.lemma_ or tok.lower_).lower() if tok.lemma_ else tok.lower_
 
 
+def _pos(tok: Token) -> str:
+    """Coarse part of speech: spaCy's POS when an attribute ruler ran, else from the fine tag."""
+    if tok.pos_:
+        return tok.pos_
+    tag = tok.tag_
+    if not tag:
+        return ""
+    if tag.startswith("VB"):
+        return "VERB"
+    if tag.startswith("NN"):
+        return "PROPN" if tag.startswith("NNP") else "NOUN"
+    if tag.startswith("JJ"):
+        return "ADJ"
+    if tag.startswith("RB"):
+        return "ADV"
+    return tag
+
+
 def _stem(word: str) -> str:
     return word[:6] if len(word) > 6 else word
 
@@ -42,8 +60,8 @@ def event_features(span: Span) -> dict[str, float]:
     root = span.root
     f[f"root={_lemma(root)}"] = 1.0
     f[f"root_suffix={root.lower_[-3:]}"] = 1.0
-    if root.pos_:
-        f[f"pos={root.pos_}"] = 1.0
+    if _pos(root):
+        f[f"pos={_pos(root)}"] = 1.0
     sent = span.sent if doc.has_annotation("SENT_START") else doc[:]
     for i in range(max(sent.start, span.start - CONTEXT), span.start):
         f[f"left={doc[i].lower_}"] = 0.5
@@ -68,21 +86,38 @@ for _rel in RELATION_TYPES:
             ALLOWED.setdefault((_h, _t), []).append(_rel.name)
 
 
+def _sent_starts(doc: Doc, ents: list[Span]) -> list[int]:
+    """The start token of each entity's sentence (0 for all when the Doc has no sentences)."""
+    if not doc.has_annotation("SENT_START"):
+        return [0] * len(ents)
+    return [e.sent.start for e in ents]
+
+
 def candidate_pairs(doc: Doc, max_distance: int = 60) -> list[tuple[Span, Span]]:
     """Ordered (head, tail) entity pairs within one sentence that some relation type allows."""
+    ents = list(doc.ents)
     by_sent: dict[int, list[Span]] = {}
-    for ent in doc.ents:
-        by_sent.setdefault(ent.sent.start if doc.has_annotation("SENT_START") else 0, []).append(ent)
+    for ent, start in zip(ents, _sent_starts(doc, ents)):
+        by_sent.setdefault(start, []).append(ent)
     pairs = []
-    for ents in by_sent.values():
-        for h in ents:
-            for t in ents:
+    for sent_ents in by_sent.values():
+        for h in sent_ents:
+            for t in sent_ents:
                 if h is t or (h.label_, t.label_) not in ALLOWED:
                     continue
                 if abs(h.start - t.start) > max_distance:
                     continue
                 pairs.append((h, t))
     return pairs
+
+
+class PairContext:
+    """Per-Doc facts that every pair's features need, computed once (``doc.ents`` builds new Spans
+    on every access)."""
+
+    def __init__(self, doc: Doc):
+        self.ents = list(doc.ents)
+        self.sent_of = {(e.start, e.end): s for e, s in zip(self.ents, _sent_starts(doc, self.ents))}
 
 
 def _dep_path(a: Token, b: Token, max_len: int = 4) -> str | None:
@@ -100,8 +135,10 @@ def _dep_path(a: Token, b: Token, max_len: int = 4) -> str | None:
     return None
 
 
-def relation_features(head: Span, tail: Span, event_type: str | None = None) -> dict[str, float]:
+def relation_features(head: Span, tail: Span, event_type: str | None = None,
+                      ctx: PairContext | None = None) -> dict[str, float]:
     doc = head.doc
+    ctx = ctx or PairContext(doc)
     f: dict[str, float] = {"bias": 1.0}
     pair = f"{head.label_}>{tail.label_}"
     f[f"pair={pair}"] = 1.0
@@ -112,7 +149,7 @@ def relation_features(head: Span, tail: Span, event_type: str | None = None) -> 
     bucket = "0" if dist == 0 else "1-2" if dist <= 2 else "3-5" if dist <= 5 else "6-10" if dist <= 10 else "11+"
     f[f"dist={pair}:{bucket}:{'ht' if before else 'th'}"] = 1.0
     between = doc[lo:hi]
-    ents_between = [e for e in doc.ents if e.start >= lo and e.end <= hi]
+    ents_between = [e for e in ctx.ents if e.start >= lo and e.end <= hi]
     f[f"ents_between={min(len(ents_between), 3)}"] = 1.0
     same_label_between = sum(1 for e in ents_between if e.label_ == tail.label_)
     f[f"tail_label_between={pair}:{min(same_label_between, 2)}"] = 1.0
@@ -137,14 +174,15 @@ def relation_features(head: Span, tail: Span, event_type: str | None = None) -> 
     f[f"head_root={pair}:{_lemma(head.root)}"] = 1.0
     f[f"tail_root={pair}:{tail.root.lower_}"] = 0.5
     # is the tail the nearest entity of its label on its side of the head? (most arguments are)
-    same = [e for e in doc.ents if e.label_ == tail.label_ and e.sent.start == head.sent.start and e != tail
-            and ((e.start > head.start) == before)]
+    head_sent = ctx.sent_of[(head.start, head.end)]
+    same = [e for e in ctx.ents if e.label_ == tail.label_ and ctx.sent_of[(e.start, e.end)] == head_sent
+            and e != tail and ((e.start > head.start) == before)]
     nearer = sum(1 for e in same if abs(e.start - head.start) < abs(tail.start - head.start))
     f[f"rank={pair}:{'ht' if before else 'th'}:{min(nearer, 3)}"] = 1.0
     clause = sum(1 for tok in between if tok.lower_ in ("which", "who", "that", "while", "whereas", "but",
                                                        "although", "because") or tok.text in (";", ":"))
     f[f"clause={pair}:{min(clause, 2)}"] = 1.0
-    if any(tok.pos_ == "VERB" for tok in between):
+    if any(_pos(tok) == "VERB" for tok in between):
         f[f"verb_between={pair}"] = 1.0
     if event_type:
         f[f"etype={pair}:{event_type}"] = 1.0
