@@ -14,7 +14,7 @@ from spacy.tokens import Doc
 from spacy.util import ensure_path
 
 import nkner.pipeline.extensions  # noqa: F401
-from nkner.pipeline.features import ALLOWED, candidate_pairs, event_features, relation_features
+from nkner.pipeline.features import ALLOWED, PairContext, candidate_pairs, event_features, relation_features
 from nkner.pipeline.linear import LinearModel
 from nkner.schema import EVENT_TYPE_NAMES
 
@@ -65,57 +65,102 @@ class RelationExtractor:
     """Predicts the relations of the schema between entity pairs within a sentence.
 
     Writes ``doc._.relations``: a list of ``{"head": [start_char, end_char], "tail": [...],
-    "type": str, "score": float}``.  A NUMBER counts at most one thing: only its best ``quantity``
-    is kept.
+    "type": str, "score": float}``.  A pair gets the most probable relation type that the schema
+    allows for its labels when that probability reaches ``threshold``; a NUMBER counts at most one
+    thing, so only its best ``quantity`` is kept.
+
+    ``fit`` chooses ``threshold`` by cross-validation over the training documents themselves (each
+    one predicted by a model fitted on the others), so no held-out data is used for it.
     """
 
+    THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+
     def __init__(self, nlp: Language, name: str = "nkner_relations", threshold: float = 0.5,
-                 c: float = 1.0):
+                 c: float = 1.0, tune_threshold: bool = True):
         self.name = name
         self.threshold = threshold
         self.c = c
+        self.tune_threshold = tune_threshold
         self.model = LinearModel()
 
     def __call__(self, doc: Doc) -> Doc:
         rels = []
         pairs = candidate_pairs(doc)
         if pairs and self.model.is_trained:
-            feats = [relation_features(h, t, h._.event_type) for h, t in pairs]
-            probs = self.model.predict_proba(feats)
-            classes = self.model.classes
-            best_quantity: dict[tuple[int, int], dict] = {}
-            for (h, t), p in zip(pairs, probs):
-                allowed = ALLOWED[(h.label_, t.label_)]
-                scored = [(float(p[i]), c) for i, c in enumerate(classes) if c in allowed]
-                if not scored:
-                    continue
-                score, rtype = max(scored)
-                none_p = float(p[classes.index(NONE)]) if NONE in classes else 0.0
-                if score < self.threshold or score < none_p:
-                    continue
-                rel = {"head": [h.start_char, h.end_char], "tail": [t.start_char, t.end_char],
-                       "type": rtype, "score": round(score, 4)}
-                if rtype == "quantity":
-                    key = (h.start_char, h.end_char)
-                    if key not in best_quantity or best_quantity[key]["score"] < score:
-                        best_quantity[key] = rel
-                else:
-                    rels.append(rel)
-            rels.extend(best_quantity.values())
-            rels.sort(key=lambda r: (r["head"][0], r["tail"][0], r["type"]))
+            ctx = PairContext(doc)
+            probs = self.model.predict_proba([relation_features(h, t, h._.event_type, ctx) for h, t in pairs])
+            rels = self.decode(self.model.classes, pairs, probs, self.threshold)
         doc._.relations = rels
         return doc
 
+    @staticmethod
+    def decode(classes: list[str], pairs: list[tuple], probs, threshold: float) -> list[dict]:
+        rels = []
+        best_quantity: dict[tuple[int, int], dict] = {}
+        for (h, t), p in zip(pairs, probs):
+            allowed = ALLOWED[(h.label_, t.label_)]
+            scored = [(float(p[i]), c) for i, c in enumerate(classes) if c in allowed]
+            if not scored:
+                continue
+            score, rtype = max(scored)
+            if score < threshold:
+                continue
+            rel = {"head": [h.start_char, h.end_char], "tail": [t.start_char, t.end_char],
+                   "type": rtype, "score": round(score, 4)}
+            if rtype == "quantity":
+                key = (h.start_char, h.end_char)
+                if key not in best_quantity or best_quantity[key]["score"] < score:
+                    best_quantity[key] = rel
+            else:
+                rels.append(rel)
+        rels.extend(best_quantity.values())
+        rels.sort(key=lambda r: (r["head"][0], r["tail"][0], r["type"]))
+        return rels
+
+    @staticmethod
+    def _examples(doc: Doc) -> tuple[list, list[dict], list[str], set]:
+        gold = {(tuple(r["head"]), tuple(r["tail"])): r["type"] for r in (doc._.relations or [])}
+        pairs = candidate_pairs(doc)
+        ctx = PairContext(doc)
+        feats = [relation_features(h, t, h._.event_type, ctx) for h, t in pairs]
+        labels = [gold.get(((h.start_char, h.end_char), (t.start_char, t.end_char)), NONE) for h, t in pairs]
+        gold_set = {(h, t, typ) for (h, t), typ in gold.items()}
+        return pairs, feats, labels, gold_set
+
     def fit(self, docs: Iterable[Doc], seed: int = 0) -> int:
         """Fit on Docs with gold entities and gold ``doc._.relations``; returns #candidate pairs."""
-        feats, labels = [], []
-        for doc in docs:
-            gold = {(tuple(r["head"]), tuple(r["tail"])): r["type"] for r in (doc._.relations or [])}
-            for h, t in candidate_pairs(doc):
-                feats.append(relation_features(h, t, h._.event_type))
-                labels.append(gold.get(((h.start_char, h.end_char), (t.start_char, t.end_char)), NONE))
+        per_doc = [self._examples(doc) for doc in docs]
+        if self.tune_threshold and len(per_doc) >= 2:
+            self.threshold = self._cross_validated_threshold(per_doc, seed)
+        feats = [f for _, fs, _, _ in per_doc for f in fs]
+        labels = [lab for _, _, ls, _ in per_doc for lab in ls]
         self.model.fit(feats, labels, c=self.c, seed=seed)
         return len(labels)
+
+    def _cross_validated_threshold(self, per_doc: list, seed: int) -> float:
+        """The threshold with the best pooled F1 when each training document is predicted by a model
+        fitted on the other training documents."""
+        tp, n_pred = {th: 0 for th in self.THRESHOLDS}, {th: 0 for th in self.THRESHOLDS}
+        n_gold = 0
+        for i, (pairs, feats, _, gold_set) in enumerate(per_doc):
+            rest_f = [f for j, (_, fs, _, _) in enumerate(per_doc) if j != i for f in fs]
+            rest_l = [lab for j, (_, _, ls, _) in enumerate(per_doc) if j != i for lab in ls]
+            n_gold += len(gold_set)
+            if not pairs or len(set(rest_l)) < 2:
+                continue
+            inner = LinearModel().fit(rest_f, rest_l, c=self.c, seed=seed)
+            probs = inner.predict_proba(feats)
+            for th in self.THRESHOLDS:
+                pred = {(tuple(r["head"]), tuple(r["tail"]), r["type"])
+                        for r in self.decode(inner.classes, pairs, probs, th)}
+                tp[th] += len(pred & gold_set)
+                n_pred[th] += len(pred)
+
+        def f1(th: float) -> float:
+            return 2 * tp[th] / (n_pred[th] + n_gold) if n_pred[th] + n_gold else 0.0
+        best = max(self.THRESHOLDS, key=lambda th: (f1(th), th))
+        self.cv_f1 = round(f1(best), 4)
+        return best
 
     def to_disk(self, path, exclude=tuple()):
         path = ensure_path(path)
@@ -139,6 +184,7 @@ def make_event_typer(nlp: Language, name: str, c: float) -> EventTyper:
 
 @Language.factory("nkner_relations", assigns=["doc._.relations"],
                   requires=["doc.ents", "token.is_sent_start", "span._.event_type"],
-                  default_config={"threshold": 0.5, "c": 1.0})
-def make_relation_extractor(nlp: Language, name: str, threshold: float, c: float) -> RelationExtractor:
-    return RelationExtractor(nlp, name, threshold=threshold, c=c)
+                  default_config={"threshold": 0.5, "c": 1.0, "tune_threshold": True})
+def make_relation_extractor(nlp: Language, name: str, threshold: float, c: float,
+                            tune_threshold: bool) -> RelationExtractor:
+    return RelationExtractor(nlp, name, threshold=threshold, c=c, tune_threshold=tune_threshold)
