@@ -15,13 +15,14 @@ class Backbone(str, Enum):
     scratch = "scratch"
     sm = "sm"
     smlite = "smlite"
+    smner = "smner"
     trf = "trf"
 
 
 @app.command("train")
 def train_cmd(
     output: Path = typer.Option(Path("models/nkner_default"), "--output", "-o", help="Where to write the pipeline."),
-    backbone: Backbone = typer.Option(Backbone.sm, "--backbone", "-b", help="scratch | sm | smlite | trf (see README)."),
+    backbone: Backbone = typer.Option(Backbone.sm, "--backbone", "-b", help="scratch | sm | smlite | smner | trf (see README)."),
     docs: Optional[List[str]] = typer.Option(None, "--docs", help="Train on these document ids only (default: all)."),
     seed: int = typer.Option(0, "--seed"),
     max_epochs: Optional[int] = typer.Option(None, "--max-epochs", help="Override the config's epochs."),
@@ -51,6 +52,8 @@ def evaluate_cmd(
     baselines: bool = typer.Option(True, "--baselines/--no-baselines", help="Rules-only and en_core_web_sm rows."),
     curve: bool = typer.Option(False, "--curve", help="Also the learning curve over 1-4 training documents (slow)."),
     curve_epochs: Optional[int] = typer.Option(None, "--curve-epochs", help="Epochs of the four-document curve point."),
+    add: bool = typer.Option(False, "--add", help="Add these backbones' rows to the existing report (its .json "
+                             "beside it) instead of replacing it."),
     curve_only: bool = typer.Option(False, "--curve-only", help="Recompute only the learning curve of the existing "
                                     "report (its .json beside it), for the first --backbone."),
     report: Path = typer.Option(Path("docs/evaluation.md"), "--report", help="Markdown report to write."),
@@ -78,6 +81,8 @@ def evaluate_cmd(
     result = rep.run_lodo([b.value for b in backbone], baselines=baselines, curve=curve, seed=seed,
                           max_epochs=max_epochs, curve_epochs=curve_epochs,
                           progress=lambda m: typer.echo(m, err=True))
+    if add:
+        result = rep.add_to_report(report.with_suffix(".json"), result)
     text = rep.render_lodo(result)
     typer.echo(text)
     rep.write_report(report, text, result)

@@ -22,6 +22,7 @@ from spacy.language import Language
 
 import nkner.pipeline.components  # noqa: F401  (registers the factories)
 import nkner.pipeline.normalizer  # noqa: F401
+import nkner.training.transfer  # noqa: F401  (registers the weight-transfer callback)
 from nkner.corpus.convert import AlignmentReport, to_docbin
 from nkner.corpus.store import REPO_ROOT, Document
 from nkner.schema import SCHEMA_VERSION
@@ -32,6 +33,7 @@ BACKBONES = {
     "scratch": "configs/scratch.cfg",
     "sm": "configs/sm.cfg",
     "smlite": "configs/smlite.cfg",
+    "smner": "configs/smner.cfg",
     "trf": "configs/trf.cfg",
 }
 DEFAULT_BACKBONE = "sm"
@@ -141,6 +143,8 @@ def train(docs: list[Document], output: Path, backbone: str = DEFAULT_BACKBONE, 
             "training_relations": sum(len(d.relations) for d in docs),
             "event_examples": n_events,
             "relation_candidates": n_pairs,
+            "relation_threshold": rel.threshold,
+            "relation_threshold_cv_f1": getattr(rel, "cv_f1", None),
             "misaligned_spans_skipped": len(report.misaligned),
             "train_seconds": round(time.time() - t0, 1),
         }
