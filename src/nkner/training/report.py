@@ -51,6 +51,20 @@ def run_lodo(backbones: list[str], baselines: bool = True, curve: bool = False, 
     return result
 
 
+def add_to_report(report_json: Path, result: dict) -> dict:
+    """The existing report with ``result``'s systems added (same names replaced); its baselines,
+    learning curve and protocol are kept.  Lets a backbone that needs another environment (the
+    transformer) join the table."""
+    path = Path(report_json)
+    if not path.exists():
+        return result
+    merged = json.loads(path.read_text(encoding="utf-8"))
+    merged["systems"].update(result["systems"])
+    if "learning_curve" in result:
+        merged["learning_curve"] = result["learning_curve"]
+    return merged
+
+
 def rerun_curve(report_json: Path, backbone: str, curve_epochs: int | None, seed: int = 0, progress=print) -> dict:
     """Recompute only the learning curve of an existing report (its LODO results are kept)."""
     result = json.loads(Path(report_json).read_text(encoding="utf-8"))
