@@ -22,7 +22,7 @@ class Backbone(str, Enum):
 @app.command("train")
 def train_cmd(
     output: Path = typer.Option(Path("models/nkner_default"), "--output", "-o", help="Where to write the pipeline."),
-    backbone: Backbone = typer.Option(Backbone.sm, "--backbone", "-b", help="scratch | sm | smlite | smner | trf (see README)."),
+    backbone: Backbone = typer.Option(Backbone.smner, "--backbone", "-b", help="scratch | sm | smlite | smner | trf (see README)."),
     docs: Optional[List[str]] = typer.Option(None, "--docs", help="Train on these document ids only (default: all)."),
     seed: int = typer.Option(0, "--seed"),
     max_epochs: Optional[int] = typer.Option(None, "--max-epochs", help="Override the config's epochs."),
