@@ -116,6 +116,8 @@ def render_lodo(result: dict) -> str:
         lines.append(f"| {name} | {e['p']:.3f} | {e['r']:.3f} | {e['f']:.3f} | {s['ents_overlap']['f']:.3f} | {acc} | "
                      f"{r['p']:.3f} | {r['r']:.3f} | {r['f']:.3f} | {_f(s.get('relations_gold_ents'))} | "
                      f"{s.get('seconds', '')} |")
+    if result.get("notes"):
+        lines += ["", f"Note: {result['notes']}."]
     lines += ["", "## Entity F1 per label (strict / overlap)", "",
               "| system | " + " | ".join(LABEL_NAMES) + " |", "|---|" + "---|" * len(LABEL_NAMES)]
     for name, s in systems.items():
