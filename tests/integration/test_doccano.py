@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import selectors
 import signal
 import stat
 import subprocess
@@ -65,18 +66,25 @@ def test_serve_command_stops_both_processes_on_sigterm(doccano_server, tmp_path)
     args = ["serve", "--port", str(port), "--home", str(tmp_path / "home")]
     proc = subprocess.Popen([sys.executable, "-c", serve, *args], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
+    seen = []
     try:
+        # ready when the command says so (it prints once both processes are up and /v1/health/
+        # answers); polling the health URL ourselves would race that message
         deadline = time.monotonic() + 120
+        sel = selectors.DefaultSelector()
+        sel.register(proc.stdout, selectors.EVENT_READ)
         while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/health/", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-        assert proc.poll() is None, proc.stdout.read()
+            if sel.select(timeout=1):
+                line = proc.stdout.readline()
+                seen.append(line)
+                if "doccano is running at" in " ".join(seen).replace("\n", " "):
+                    break
+        assert proc.poll() is None, "".join(seen) + proc.stdout.read()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/health/", timeout=5) as resp:
+            assert resp.status == 200
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=60)
+        out = "".join(seen) + out
     finally:
         if proc.poll() is None:
             proc.kill()
