@@ -131,3 +131,31 @@ def test_transfer_copies_the_source_ner_weights_and_rejects_other_shapes():
 def _params(model):
     return [np.asarray(node.get_param(name)) for node in model.walk() for name in node.param_names
             if node.has_param(name)]
+
+
+def test_one_tail_types_are_learned_from_the_gold_and_applied_in_decoding():
+    docs = [_training_doc(a, v) for a, v in [("China", "refugees"), ("Beijing", "defectors")]]
+    # every event in these docs has one agent and one affected: both become one-tail types
+    assert RelationExtractor.single_tail_types(docs) == ["affected", "agent"]
+    doc = docs[0]
+    extra = doc.ents[3]  # the second "refugees": a second affected candidate for "deported"
+    doc._.relations = doc._.relations + [{"head": [doc.ents[1].start_char, doc.ents[1].end_char],
+                                          "tail": [extra.start_char, extra.end_char], "type": "affected"}]
+    assert RelationExtractor.single_tail_types(docs) == ["agent"]  # 1 of 2 heads has one affected
+    e = list(doc.ents)
+    classes = ["affected", "agent", NONE]
+    pairs = [(e[1], e[2]), (e[1], e[3])]
+    probs = np.array([[0.7, 0.1, 0.2], [0.6, 0.1, 0.3]])
+    assert len(RelationExtractor.decode(classes, pairs, probs, 0.5, single=())) == 2
+    best = RelationExtractor.decode(classes, pairs, probs, 0.5, single=("affected",))
+    assert [(r["tail"], r["type"]) for r in best] == [([e[2].start_char, e[2].end_char], "affected")]
+
+
+def test_threshold_and_one_tail_types_survive_serialization(tmp_path):
+    docs = [_training_doc(a, v) for a, v in [("China", "refugees"), ("Beijing", "defectors"), ("Laos", "escapees")]]
+    rx = RelationExtractor(None)
+    rx.fit(docs)
+    rx.to_disk(tmp_path / "rel")
+    back = RelationExtractor(None).from_disk(tmp_path / "rel")
+    assert back.threshold == rx.threshold and back.single == rx.single == ["affected", "agent"]
+    assert back.model.classes == rx.model.classes

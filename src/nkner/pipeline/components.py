@@ -6,6 +6,8 @@ Both are linear classifiers over the features in :mod:`nkner.pipeline.features` 
 registered as factories so ``spacy.load(model_dir)`` restores them.
 """
 
+import json
+from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
@@ -19,6 +21,8 @@ from nkner.pipeline.linear import LinearModel
 from nkner.schema import EVENT_TYPE_NAMES
 
 NONE = "none"
+#: a relation type is "one tail per head" when at least this share of gold heads have a single tail
+SINGLE_TAIL_SHARE = 0.9
 
 
 class EventTyper:
@@ -81,6 +85,8 @@ class RelationExtractor:
         self.threshold = threshold
         self.c = c
         self.tune_threshold = tune_threshold
+        #: relation types where a head keeps only its best tail (learned in ``fit`` from the gold)
+        self.single: list[str] = ["quantity"]
         self.model = LinearModel()
 
     def __call__(self, doc: Doc) -> Doc:
@@ -89,14 +95,18 @@ class RelationExtractor:
         if pairs and self.model.is_trained:
             ctx = PairContext(doc)
             probs = self.model.predict_proba([relation_features(h, t, h._.event_type, ctx) for h, t in pairs])
-            rels = self.decode(self.model.classes, pairs, probs, self.threshold)
+            rels = self.decode(self.model.classes, pairs, probs, self.threshold, self.single)
         doc._.relations = rels
         return doc
 
     @staticmethod
-    def decode(classes: list[str], pairs: list[tuple], probs, threshold: float) -> list[dict]:
+    def decode(classes: list[str], pairs: list[tuple], probs, threshold: float,
+               single: Iterable[str] = ("quantity",)) -> list[dict]:
+        """Relations from pair probabilities: each pair's best allowed type when it reaches
+        ``threshold``; for the types in ``single`` a head keeps only its best-scoring tail."""
+        single = set(single)
         rels = []
-        best_quantity: dict[tuple[int, int], dict] = {}
+        best_single: dict[tuple[int, int, str], dict] = {}
         for (h, t), p in zip(pairs, probs):
             allowed = ALLOWED[(h.label_, t.label_)]
             scored = [(float(p[i]), c) for i, c in enumerate(classes) if c in allowed]
@@ -107,13 +117,13 @@ class RelationExtractor:
                 continue
             rel = {"head": [h.start_char, h.end_char], "tail": [t.start_char, t.end_char],
                    "type": rtype, "score": round(score, 4)}
-            if rtype == "quantity":
-                key = (h.start_char, h.end_char)
-                if key not in best_quantity or best_quantity[key]["score"] < score:
-                    best_quantity[key] = rel
+            if rtype in single:
+                key = (h.start_char, h.end_char, rtype)
+                if key not in best_single or best_single[key]["score"] < score:
+                    best_single[key] = rel
             else:
                 rels.append(rel)
-        rels.extend(best_quantity.values())
+        rels.extend(best_single.values())
         rels.sort(key=lambda r: (r["head"][0], r["tail"][0], r["type"]))
         return rels
 
@@ -129,6 +139,8 @@ class RelationExtractor:
 
     def fit(self, docs: Iterable[Doc], seed: int = 0) -> int:
         """Fit on Docs with gold entities and gold ``doc._.relations``; returns #candidate pairs."""
+        docs = list(docs)
+        self.single = self.single_tail_types(docs)
         per_doc = [self._examples(doc) for doc in docs]
         if self.tune_threshold and len(per_doc) >= 2:
             self.threshold = self._cross_validated_threshold(per_doc, seed)
@@ -136,6 +148,16 @@ class RelationExtractor:
         labels = [lab for _, _, ls, _ in per_doc for lab in ls]
         self.model.fit(feats, labels, c=self.c, seed=seed)
         return len(labels)
+
+    @staticmethod
+    def single_tail_types(docs: list[Doc], share: float = SINGLE_TAIL_SHARE) -> list[str]:
+        """Relation types for which at least ``share`` of the heads in the gold have exactly one tail
+        (an event has one ``affected`` group, one ``time``; a number counts one thing)."""
+        groups: dict[str, Counter] = {}
+        for doc in docs:
+            for (head, rtype), n in Counter((tuple(r["head"]), r["type"]) for r in (doc._.relations or [])).items():
+                groups.setdefault(rtype, Counter())[n == 1] += 1
+        return sorted(t for t, c in groups.items() if c[True] / (c[True] + c[False]) >= share)
 
     def _cross_validated_threshold(self, per_doc: list, seed: int) -> float:
         """The threshold with the best pooled F1 when each training document is predicted by a model
@@ -152,7 +174,7 @@ class RelationExtractor:
             probs = inner.predict_proba(feats)
             for th in self.THRESHOLDS:
                 pred = {(tuple(r["head"]), tuple(r["tail"]), r["type"])
-                        for r in self.decode(inner.classes, pairs, probs, th)}
+                        for r in self.decode(inner.classes, pairs, probs, th, self.single)}
                 tp[th] += len(pred & gold_set)
                 n_pred[th] += len(pred)
 
@@ -166,6 +188,7 @@ class RelationExtractor:
         path = ensure_path(path)
         self.model.to_disk(path)
         (path / "cfg.txt").write_text(f"{self.threshold}\n", encoding="utf-8")
+        (path / "single.json").write_text(json.dumps(self.single) + "\n", encoding="utf-8")
 
     def from_disk(self, path, exclude=tuple()):
         path = Path(path)
@@ -173,6 +196,8 @@ class RelationExtractor:
             self.model = LinearModel.from_disk(path)
         if (path / "cfg.txt").exists():
             self.threshold = float((path / "cfg.txt").read_text().strip())
+        if (path / "single.json").exists():
+            self.single = json.loads((path / "single.json").read_text(encoding="utf-8"))
         return self
 
 
