@@ -70,11 +70,12 @@ class RelationExtractor:
 
     Writes ``doc._.relations``: a list of ``{"head": [start_char, end_char], "tail": [...],
     "type": str, "score": float}``.  A pair gets the most probable relation type that the schema
-    allows for its labels when that probability reaches ``threshold``; a NUMBER counts at most one
-    thing, so only its best ``quantity`` is kept.
+    allows for its labels when that probability reaches ``threshold``; for the ``single`` types a
+    head keeps only its best-scoring tail.
 
-    ``fit`` chooses ``threshold`` by cross-validation over the training documents themselves (each
-    one predicted by a model fitted on the others), so no held-out data is used for it.
+    ``fit`` learns ``single`` from the gold (types where most heads have one tail) and chooses
+    ``threshold`` by cross-validation over the training documents themselves (each one predicted by
+    a model fitted on the others), so no held-out data is used for either.
     """
 
     THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
@@ -87,13 +88,15 @@ class RelationExtractor:
         self.tune_threshold = tune_threshold
         #: relation types where a head keeps only its best tail (learned in ``fit`` from the gold)
         self.single: list[str] = ["quantity"]
+        #: pooled F1 of the chosen threshold in that cross-validation (None until fitted)
+        self.cv_f1: float | None = None
         self.model = LinearModel()
 
     def __call__(self, doc: Doc) -> Doc:
         rels = []
-        pairs = candidate_pairs(doc)
+        ctx = PairContext(doc)
+        pairs = candidate_pairs(doc, ctx=ctx)
         if pairs and self.model.is_trained:
-            ctx = PairContext(doc)
             probs = self.model.predict_proba([relation_features(h, t, h._.event_type, ctx) for h, t in pairs])
             rels = self.decode(self.model.classes, pairs, probs, self.threshold, self.single)
         doc._.relations = rels
@@ -130,8 +133,8 @@ class RelationExtractor:
     @staticmethod
     def _examples(doc: Doc) -> tuple[list, list[dict], list[str], set]:
         gold = {(tuple(r["head"]), tuple(r["tail"])): r["type"] for r in (doc._.relations or [])}
-        pairs = candidate_pairs(doc)
         ctx = PairContext(doc)
+        pairs = candidate_pairs(doc, ctx=ctx)
         feats = [relation_features(h, t, h._.event_type, ctx) for h, t in pairs]
         labels = [gold.get(((h.start_char, h.end_char), (t.start_char, t.end_char)), NONE) for h, t in pairs]
         gold_set = {(h, t, typ) for (h, t), typ in gold.items()}
@@ -155,7 +158,7 @@ class RelationExtractor:
         (an event has one ``affected`` group, one ``time``; a number counts one thing)."""
         groups: dict[str, Counter] = {}
         for doc in docs:
-            for (head, rtype), n in Counter((tuple(r["head"]), r["type"]) for r in (doc._.relations or [])).items():
+            for (_, rtype), n in Counter((tuple(r["head"]), r["type"]) for r in (doc._.relations or [])).items():
                 groups.setdefault(rtype, Counter())[n == 1] += 1
         return sorted(t for t, c in groups.items() if c[True] / (c[True] + c[False]) >= share)
 

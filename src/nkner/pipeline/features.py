@@ -93,12 +93,22 @@ def _sent_starts(doc: Doc, ents: list[Span]) -> list[int]:
     return [e.sent.start for e in ents]
 
 
-def candidate_pairs(doc: Doc, max_distance: int = 60) -> list[tuple[Span, Span]]:
+class PairContext:
+    """Per-Doc facts that candidate generation and every pair's features need, computed once
+    (``doc.ents`` builds new Spans on every access)."""
+
+    def __init__(self, doc: Doc):
+        self.ents = list(doc.ents)
+        self.sent_of = {(e.start, e.end): s for e, s in zip(self.ents, _sent_starts(doc, self.ents))}
+
+
+def candidate_pairs(doc: Doc, max_distance: int = 60,
+                    ctx: PairContext | None = None) -> list[tuple[Span, Span]]:
     """Ordered (head, tail) entity pairs within one sentence that some relation type allows."""
-    ents = list(doc.ents)
+    ctx = ctx or PairContext(doc)
     by_sent: dict[int, list[Span]] = {}
-    for ent, start in zip(ents, _sent_starts(doc, ents)):
-        by_sent.setdefault(start, []).append(ent)
+    for ent in ctx.ents:
+        by_sent.setdefault(ctx.sent_of[(ent.start, ent.end)], []).append(ent)
     pairs = []
     for sent_ents in by_sent.values():
         for h in sent_ents:
@@ -109,15 +119,6 @@ def candidate_pairs(doc: Doc, max_distance: int = 60) -> list[tuple[Span, Span]]
                     continue
                 pairs.append((h, t))
     return pairs
-
-
-class PairContext:
-    """Per-Doc facts that every pair's features need, computed once (``doc.ents`` builds new Spans
-    on every access)."""
-
-    def __init__(self, doc: Doc):
-        self.ents = list(doc.ents)
-        self.sent_of = {(e.start, e.end): s for e, s in zip(self.ents, _sent_starts(doc, self.ents))}
 
 
 def _dep_path(a: Token, b: Token, max_len: int = 4) -> str | None:

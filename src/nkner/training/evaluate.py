@@ -227,9 +227,9 @@ def learning_curve(docs: list[Document], backbone: str, sizes=(1, 2, 3, 4), seed
                    max_epochs: int | None = None, progress=None) -> list[dict]:
     """For each held-out document and each n, train on the first n of the other documents.
 
-    Every document is one training batch, so with a fixed number of epochs a smaller training set
-    would also get fewer updates; each point therefore trains for ``max_epochs * 4 / n`` epochs, the
-    same number of updates as the four-document model, so the curve measures data, not updates.
+    With a fixed number of epochs a smaller training set would also get fewer updates (fewer
+    batches per epoch); each point therefore trains for ``max_epochs * 4 / n`` epochs, about the same
+    number of updates as the four-document model, so the curve measures data, not updates.
     """
     import spacy
 
