@@ -1,8 +1,10 @@
-"""A small, pickle-free linear classifier used by the event typer and the relation extractor.
+"""A small, pickle-free linear classifier used by the event typer, the trigger verifier and the
+relation extractor.
 
-Training uses scikit-learn (``DictVectorizer`` + ``LogisticRegression``); the fitted weights are
-kept as plain arrays with the feature vocabulary, serialized as JSON + ``.npy``, and scored with
-numpy.  Loading a shipped model therefore runs no pickled code.
+Training uses scikit-learn (``DictVectorizer`` + ``LogisticRegression``) over sparse named features
+and, optionally, a dense block (for example the backbone's contextual token vectors); the fitted
+weights are kept as plain arrays with the feature vocabulary, serialized as JSON + ``.npy``, and
+scored with numpy.  Loading a shipped model therefore runs no pickled code.
 """
 from __future__ import annotations
 
@@ -14,26 +16,37 @@ import numpy as np
 
 class LinearModel:
     def __init__(self, classes: list[str] | None = None, vocab: dict[str, int] | None = None,
-                 coef: np.ndarray | None = None, intercept: np.ndarray | None = None):
+                 coef: np.ndarray | None = None, intercept: np.ndarray | None = None, n_dense: int = 0):
         self.classes = classes or []
         self.vocab = vocab or {}
         self.coef = coef if coef is not None else np.zeros((0, 0), dtype=np.float32)
         self.intercept = intercept if intercept is not None else np.zeros(0, dtype=np.float32)
+        #: width of the dense block; its weights are the last ``n_dense`` columns of ``coef``
+        self.n_dense = n_dense
 
     @property
     def is_trained(self) -> bool:
         return bool(self.classes)
 
     def fit(self, feats: list[dict[str, float]], labels: list[str], c: float = 1.0, seed: int = 0,
-            class_weight: str | None = None) -> "LinearModel":
+            class_weight: str | None = None, dense: np.ndarray | None = None) -> "LinearModel":
+        """Fit on named sparse features and, when given, one dense row per example."""
+        from scipy import sparse
         from sklearn.feature_extraction import DictVectorizer
         from sklearn.linear_model import LogisticRegression
 
         vec = DictVectorizer()
         x = vec.fit_transform(feats)
+        n_dense = 0
+        if dense is not None and len(dense) and dense.shape[1]:
+            dense = np.asarray(dense, dtype=np.float64)
+            if dense.shape[0] != x.shape[0]:
+                raise ValueError(f"dense block has {dense.shape[0]} rows for {x.shape[0]} examples")
+            n_dense = dense.shape[1]
+            x = sparse.hstack([x, sparse.csr_matrix(dense)], format="csr")
         classes = sorted(set(labels))
         if len(classes) == 1:  # degenerate: always that class
-            self.classes, self.vocab = classes, {}
+            self.classes, self.vocab, self.n_dense = classes, {}, 0
             self.coef = np.zeros((1, 0), dtype=np.float32)
             self.intercept = np.zeros(1, dtype=np.float32)
             return self
@@ -47,19 +60,26 @@ class LinearModel:
         self.vocab = {k: int(v) for k, v in vec.vocabulary_.items()}
         self.coef = np.asarray(coef, dtype=np.float32)
         self.intercept = np.asarray(intercept, dtype=np.float32)
+        self.n_dense = n_dense
         return self
 
-    def predict_proba(self, feats: list[dict[str, float]]) -> np.ndarray:
+    def predict_proba(self, feats: list[dict[str, float]], dense: np.ndarray | None = None) -> np.ndarray:
         n = len(feats)
         if not self.classes:
             raise ValueError("model is not trained")
         scores = np.tile(self.intercept, (n, 1)).astype(np.float32)
-        if self.coef.shape[1]:
+        n_sparse = self.coef.shape[1] - self.n_dense
+        if n_sparse:
             for i, f in enumerate(feats):
                 idx = [self.vocab[k] for k in f if k in self.vocab]
                 if idx:
                     vals = np.array([f[k] for k in f if k in self.vocab], dtype=np.float32)
                     scores[i] += self.coef[:, idx] @ vals
+        if self.n_dense:
+            if dense is None or np.shape(dense) != (n, self.n_dense):
+                raise ValueError(f"model needs a dense block of shape ({n}, {self.n_dense}), "
+                                 f"got {None if dense is None else np.shape(dense)}")
+            scores += np.asarray(dense, dtype=np.float32) @ self.coef[:, n_sparse:].T
         scores -= scores.max(axis=1, keepdims=True)
         exp = np.exp(scores)
         return exp / exp.sum(axis=1, keepdims=True)
@@ -67,8 +87,8 @@ class LinearModel:
     def to_disk(self, path: Path) -> None:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        (path / "model.json").write_text(json.dumps({"classes": self.classes, "vocab": self.vocab}),
-                                         encoding="utf-8")
+        (path / "model.json").write_text(json.dumps({"classes": self.classes, "vocab": self.vocab,
+                                                     "n_dense": self.n_dense}), encoding="utf-8")
         np.save(path / "coef.npy", self.coef)
         np.save(path / "intercept.npy", self.intercept)
 
@@ -76,4 +96,5 @@ class LinearModel:
     def from_disk(cls, path: Path) -> "LinearModel":
         path = Path(path)
         data = json.loads((path / "model.json").read_text(encoding="utf-8"))
-        return cls(data["classes"], data["vocab"], np.load(path / "coef.npy"), np.load(path / "intercept.npy"))
+        return cls(data["classes"], data["vocab"], np.load(path / "coef.npy"), np.load(path / "intercept.npy"),
+                   n_dense=int(data.get("n_dense", 0)))
