@@ -27,7 +27,7 @@ def train_cmd(
     seed: int = typer.Option(0, "--seed"),
     max_epochs: Optional[int] = typer.Option(None, "--max-epochs", help="Override the config's epochs."),
 ) -> None:
-    """Train the pipeline (NER, event typer, relations, normalizer) on the gold corpus."""
+    """Train the pipeline (NER, event-trigger verifier, event typer, relations, normalizer) on the gold corpus."""
     import time
 
     from nkner.corpus.store import load

@@ -11,12 +11,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
+import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import ensure_path
 
 import nkner.pipeline.extensions  # noqa: F401
-from nkner.pipeline.features import ALLOWED, PairContext, candidate_pairs, event_features, relation_features
+from nkner.pipeline.features import (ALLOWED, PairContext, candidate_pairs, event_features, relation_dense,
+                                     relation_features)
 from nkner.pipeline.linear import LinearModel
 from nkner.schema import EVENT_TYPE_NAMES
 
@@ -76,16 +78,20 @@ class RelationExtractor:
     ``fit`` learns ``single`` from the gold (types where most heads have one tail) and chooses
     ``threshold`` by cross-validation over the training documents themselves (each one predicted by
     a model fitted on the others), so no held-out data is used for either.
+
+    Besides the named features, each pair has a dense block: the backbone's contextual vectors of
+    the two roots and of the words between them, times ``vector_scale`` (0 leaves it out).
     """
 
     THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 
     def __init__(self, nlp: Language, name: str = "nkner_relations", threshold: float = 0.5,
-                 c: float = 1.0, tune_threshold: bool = True):
+                 c: float = 1.0, tune_threshold: bool = True, vector_scale: float = 0.15):
         self.name = name
         self.threshold = threshold
         self.c = c
         self.tune_threshold = tune_threshold
+        self.vector_scale = vector_scale
         #: relation types where a head keeps only its best tail (learned in ``fit`` from the gold)
         self.single: list[str] = ["quantity"]
         #: pooled F1 of the chosen threshold in that cross-validation (None until fitted)
@@ -97,7 +103,8 @@ class RelationExtractor:
         ctx = PairContext(doc)
         pairs = candidate_pairs(doc, ctx=ctx)
         if pairs and self.model.is_trained:
-            probs = self.model.predict_proba([relation_features(h, t, h._.event_type, ctx) for h, t in pairs])
+            dense = relation_dense(pairs, self.vector_scale, self.model.n_dense // 3) if self.model.n_dense else None
+            probs = self.model.predict_proba([relation_features(h, t, h._.event_type, ctx) for h, t in pairs], dense)
             rels = self.decode(self.model.classes, pairs, probs, self.threshold, self.single)
         doc._.relations = rels
         return doc
@@ -130,15 +137,23 @@ class RelationExtractor:
         rels.sort(key=lambda r: (r["head"][0], r["tail"][0], r["type"]))
         return rels
 
-    @staticmethod
-    def _examples(doc: Doc) -> tuple[list, list[dict], list[str], set]:
+    def _examples(self, doc: Doc) -> tuple[list, list[dict], list[str], set, "np.ndarray | None"]:
         gold = {(tuple(r["head"]), tuple(r["tail"])): r["type"] for r in (doc._.relations or [])}
         ctx = PairContext(doc)
         pairs = candidate_pairs(doc, ctx=ctx)
         feats = [relation_features(h, t, h._.event_type, ctx) for h, t in pairs]
         labels = [gold.get(((h.start_char, h.end_char), (t.start_char, t.end_char)), NONE) for h, t in pairs]
         gold_set = {(h, t, typ) for (h, t), typ in gold.items()}
-        return pairs, feats, labels, gold_set
+        dense = relation_dense(pairs, self.vector_scale) if pairs else None
+        return pairs, feats, labels, gold_set, dense
+
+    @staticmethod
+    def _stack(per_doc: list) -> "np.ndarray | None":
+        """The dense blocks of these documents' examples, or None unless every document has one."""
+        blocks = [dense for pairs, _, _, _, dense in per_doc if pairs]
+        if not blocks or any(b is None for b in blocks):
+            return None
+        return np.vstack(blocks)
 
     def fit(self, docs: Iterable[Doc], seed: int = 0) -> int:
         """Fit on Docs with gold entities and gold ``doc._.relations``; returns #candidate pairs."""
@@ -147,9 +162,9 @@ class RelationExtractor:
         per_doc = [self._examples(doc) for doc in docs]
         if self.tune_threshold and len(per_doc) >= 2:
             self.threshold = self._cross_validated_threshold(per_doc, seed)
-        feats = [f for _, fs, _, _ in per_doc for f in fs]
-        labels = [lab for _, _, ls, _ in per_doc for lab in ls]
-        self.model.fit(feats, labels, c=self.c, seed=seed)
+        feats = [f for _, fs, _, _, _ in per_doc for f in fs]
+        labels = [lab for _, _, ls, _, _ in per_doc for lab in ls]
+        self.model = LinearModel().fit(feats, labels, c=self.c, seed=seed, dense=self._stack(per_doc))
         return len(labels)
 
     @staticmethod
@@ -167,14 +182,15 @@ class RelationExtractor:
         fitted on the other training documents."""
         tp, n_pred = {th: 0 for th in self.THRESHOLDS}, {th: 0 for th in self.THRESHOLDS}
         n_gold = 0
-        for i, (pairs, feats, _, gold_set) in enumerate(per_doc):
-            rest_f = [f for j, (_, fs, _, _) in enumerate(per_doc) if j != i for f in fs]
-            rest_l = [lab for j, (_, _, ls, _) in enumerate(per_doc) if j != i for lab in ls]
+        for i, (pairs, feats, _, gold_set, dense) in enumerate(per_doc):
+            rest = [x for j, x in enumerate(per_doc) if j != i]
+            rest_f = [f for _, fs, _, _, _ in rest for f in fs]
+            rest_l = [lab for _, _, ls, _, _ in rest for lab in ls]
             n_gold += len(gold_set)
             if not pairs or len(set(rest_l)) < 2:
                 continue
-            inner = LinearModel().fit(rest_f, rest_l, c=self.c, seed=seed)
-            probs = inner.predict_proba(feats)
+            inner = LinearModel().fit(rest_f, rest_l, c=self.c, seed=seed, dense=self._stack(rest))
+            probs = inner.predict_proba(feats, dense if inner.n_dense else None)
             for th in self.THRESHOLDS:
                 pred = {(tuple(r["head"]), tuple(r["tail"]), r["type"])
                         for r in self.decode(inner.classes, pairs, probs, th, self.single)}
@@ -191,6 +207,8 @@ class RelationExtractor:
         path = ensure_path(path)
         self.model.to_disk(path)
         (path / "cfg.txt").write_text(f"{self.threshold}\n", encoding="utf-8")
+        (path / "vectors.json").write_text(json.dumps({"vector_scale": self.vector_scale}) + "\n",
+                                           encoding="utf-8")
         (path / "single.json").write_text(json.dumps(self.single) + "\n", encoding="utf-8")
 
     def from_disk(self, path, exclude=tuple()):
@@ -201,6 +219,8 @@ class RelationExtractor:
             self.threshold = float((path / "cfg.txt").read_text().strip())
         if (path / "single.json").exists():
             self.single = json.loads((path / "single.json").read_text(encoding="utf-8"))
+        if (path / "vectors.json").exists():
+            self.vector_scale = json.loads((path / "vectors.json").read_text(encoding="utf-8"))["vector_scale"]
         return self
 
 
@@ -212,7 +232,8 @@ def make_event_typer(nlp: Language, name: str, c: float) -> EventTyper:
 
 @Language.factory("nkner_relations", assigns=["doc._.relations"],
                   requires=["doc.ents", "token.is_sent_start", "span._.event_type"],
-                  default_config={"threshold": 0.5, "c": 1.0, "tune_threshold": True})
+                  default_config={"threshold": 0.5, "c": 1.0, "tune_threshold": True, "vector_scale": 0.15})
 def make_relation_extractor(nlp: Language, name: str, threshold: float, c: float,
-                            tune_threshold: bool) -> RelationExtractor:
-    return RelationExtractor(nlp, name, threshold=threshold, c=c, tune_threshold=tune_threshold)
+                            tune_threshold: bool, vector_scale: float) -> RelationExtractor:
+    return RelationExtractor(nlp, name, threshold=threshold, c=c, tune_threshold=tune_threshold,
+                             vector_scale=vector_scale)

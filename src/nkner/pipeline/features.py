@@ -1,10 +1,14 @@
 """Features for event typing and relation extraction (shared by training and the components).
 
 Features use the token's lemma when a lemmatizer ran, and dependency labels when a parser ran, so
-the same code serves every backbone; missing annotation simply yields fewer features.
+the same code serves every backbone; missing annotation simply yields fewer features.  Where the
+backbone's shared tok2vec wrote contextual vectors to ``doc.tensor``, they are added as a dense
+block (scaled, because the classifiers' L2 penalty treats every column alike); a Doc without them
+gets zeros there.
 """
 from __future__ import annotations
 
+import numpy as np
 from spacy.tokens import Doc, Span, Token
 
 from nkner.schema import RELATION_TYPES
@@ -78,6 +82,62 @@ def event_features(span: Span) -> dict[str, float]:
     return f
 
 
+def token_vectors(doc: Doc) -> np.ndarray | None:
+    """The contextual token vectors the backbone's tok2vec wrote to ``doc.tensor``, if any."""
+    t = doc.tensor
+    if t is None or t.ndim != 2 or t.shape[0] != len(doc) or not t.shape[1]:
+        return None
+    return t
+
+
+# ------------------------------------------------------------------------------------------------
+# event triggers: is this token (part of) an EVENT?
+
+#: coarse tags of the tokens the trigger verifier considers (verbs and nouns)
+TRIGGER_TAGS = ("VB", "NN")
+
+
+def is_trigger_candidate(tok: Token) -> bool:
+    """A verb or noun made of letters: the shape of a minimal EVENT span's head word."""
+    return tok.is_alpha and tok.tag_[:2] in TRIGGER_TAGS
+
+
+def entity_labels_by_token(doc: Doc, skip: tuple[str, ...] = ("EVENT",)) -> dict[int, str]:
+    """Token index -> label of the entity covering it (entities with a label in ``skip`` left out)."""
+    return {t.i: e.label_ for e in doc.ents if e.label_ not in skip for t in e}
+
+
+def trigger_features(tok: Token, labels_of: dict[int, str]) -> dict[str, float]:
+    """The word, its tag and dependency, its neighbours, and which entities are its arguments
+    (``labels_of``: token index -> entity label, from :func:`entity_labels_by_token`)."""
+    doc = tok.doc
+    f = {"bias": 1.0, f"w={tok.lower_}": 1.0, f"stem={_stem(tok.lower_)}": 1.0,
+         f"suf={tok.lower_[-3:]}": 1.0, f"tag={tok.tag_}": 1.0, f"dep={tok.dep_}": 1.0,
+         f"head={tok.head.lower_}": 0.5, f"headtag={tok.head.tag_}": 0.5,
+         f"prev={doc[tok.i - 1].lower_ if tok.i else '^'}": 0.5,
+         f"next={doc[tok.i + 1].lower_ if tok.i + 1 < len(doc) else '$'}": 0.5,
+         f"headent={labels_of.get(tok.head.i) or '-'}:{tok.dep_}": 0.5}
+    for etype in _lexicon_types(tok.text):
+        f[f"lex={etype}"] = 1.0
+    for child in tok.children:
+        f[f"child={child.dep_}:{labels_of.get(child.i) or '-'}"] = 0.5
+        if child.dep_ in ("prep", "agent"):
+            for grandchild in child.children:
+                if grandchild.dep_ == "pobj":
+                    f[f"gchild={child.lower_}:{labels_of.get(grandchild.i) or '-'}"] = 0.5
+    return f
+
+
+def trigger_dense(tokens: list[Token], scale: float) -> np.ndarray | None:
+    """Scaled contextual vectors of ``tokens`` (all from one Doc); None when the Doc has none."""
+    if not tokens or not scale:
+        return None
+    vecs = token_vectors(tokens[0].doc)
+    if vecs is None:
+        return None
+    return vecs[[t.i for t in tokens]] * scale
+
+
 #: (head label, tail label) -> allowed relation types
 ALLOWED: dict[tuple[str, str], list[str]] = {}
 for _rel in RELATION_TYPES:
@@ -134,6 +194,26 @@ def _dep_path(a: Token, b: Token, max_len: int = 4) -> str | None:
                 return None
             return "/".join(up) + "^" + "/".join(reversed(down))
     return None
+
+
+def relation_dense(pairs: list[tuple[Span, Span]], scale: float, width: int | None = None) -> np.ndarray | None:
+    """One dense row per pair (all from one Doc): the contextual vectors of the head's and the tail's
+    root and the mean vector of the tokens between them (zeros when adjacent), times ``scale``.
+    ``width`` is the backbone's vector width, for a Doc without vectors (zeros); None when unknown."""
+    if not scale:
+        return None
+    vecs = token_vectors(pairs[0][0].doc) if pairs else None
+    if vecs is None:
+        return None if width is None else np.zeros((len(pairs), 3 * width), dtype=np.float32)
+    w = vecs.shape[1]
+    out = np.zeros((len(pairs), 3 * w), dtype=np.float32)
+    for n, (h, t) in enumerate(pairs):
+        out[n, :w] = vecs[h.root.i]
+        out[n, w:2 * w] = vecs[t.root.i]
+        lo, hi = (h.end, t.start) if h.start < t.start else (t.end, h.start)
+        if hi > lo:
+            out[n, 2 * w:] = vecs[lo:hi].mean(axis=0)
+    return out * scale
 
 
 def relation_features(head: Span, tail: Span, event_type: str | None = None,

@@ -69,7 +69,8 @@ def gold_docs_for(nlp: Language, docs: list[Document]):
     gold event types and gold relations: the training material of the sklearn components."""
     from nkner.corpus.convert import to_spacy
 
-    skip = {"ner", "pattern_rules", "nkner_event_typer", "nkner_relations", "nkner_normalizer"}
+    skip = {"ner", "pattern_rules", "nkner_event_triggers", "nkner_event_typer", "nkner_relations",
+            "nkner_normalizer"}
     out = []
     for d in docs:
         sdoc = to_spacy(d, nlp=nlp)
@@ -142,7 +143,11 @@ def train(docs: list[Document], output: Path, backbone: str = DEFAULT_BACKBONE, 
         if rules:
             add_pattern_rules(nlp, list(rules))
         gold = gold_docs_for(nlp, docs)
-        typer_ = nlp.add_pipe("nkner_event_typer", after="ner")
+        import nkner.pipeline.triggers  # noqa: F401  (registers the factory)
+
+        triggers = nlp.add_pipe("nkner_event_triggers", after="ner")
+        n_tokens = triggers.fit(gold, seed=seed)
+        typer_ = nlp.add_pipe("nkner_event_typer", after="nkner_event_triggers")
         n_events = typer_.fit(gold, seed=seed)
         rel = nlp.add_pipe("nkner_relations", after="nkner_event_typer")
         n_pairs = rel.fit(gold, seed=seed)
@@ -164,6 +169,7 @@ def train(docs: list[Document], output: Path, backbone: str = DEFAULT_BACKBONE, 
             "training_data_sha256": data_hash(docs),
             "training_entities": sum(len(d.entities) for d in docs),
             "training_relations": sum(len(d.relations) for d in docs),
+            "trigger_examples": n_tokens,
             "event_examples": n_events,
             "relation_candidates": n_pairs,
             "relation_threshold": rel.threshold,
