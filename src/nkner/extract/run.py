@@ -45,6 +45,7 @@ def _load(path: str):
     import spacy
 
     import nkner.pipeline.components  # noqa: F401
+    import nkner.pipeline.triggers  # noqa: F401
     import nkner.pipeline.normalizer  # noqa: F401
     return spacy.load(path)
 

@@ -79,6 +79,7 @@ def score_model_on_gold(model: Path, gold_files: list[Path]) -> dict:
     import spacy
 
     import nkner.pipeline.components  # noqa: F401
+    import nkner.pipeline.triggers  # noqa: F401
     import nkner.pipeline.normalizer  # noqa: F401
 
     nlp = spacy.load(model)

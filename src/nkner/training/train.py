@@ -22,6 +22,7 @@ from spacy.language import Language
 
 import nkner.pipeline.components  # noqa: F401  (registers the factories)
 import nkner.pipeline.normalizer  # noqa: F401
+import nkner.pipeline.triggers  # noqa: F401
 import nkner.training.transfer  # noqa: F401  (registers the weight-transfer callback)
 from nkner.corpus.convert import AlignmentReport, to_docbin
 from nkner.corpus.store import REPO_ROOT, Document
@@ -143,8 +144,6 @@ def train(docs: list[Document], output: Path, backbone: str = DEFAULT_BACKBONE, 
         if rules:
             add_pattern_rules(nlp, list(rules))
         gold = gold_docs_for(nlp, docs)
-        import nkner.pipeline.triggers  # noqa: F401  (registers the factory)
-
         triggers = nlp.add_pipe("nkner_event_triggers", after="ner")
         n_tokens = triggers.fit(gold, seed=seed)
         typer_ = nlp.add_pipe("nkner_event_typer", after="nkner_event_triggers")
