@@ -80,6 +80,15 @@ def test_verifier_sides_can_be_switched_off_and_survive_serialization(tmp_path):
     assert np.allclose(back.scores(toks, labels_of), verifier.scores(toks, labels_of))
 
 
+def test_without_tags_the_verifier_stays_untrained_and_changes_nothing():
+    untagged = [make_doc("China deported refugees .")]
+    untagged[0].ents = [untagged[0].char_span(6, 14, label="EVENT")]
+    verifier = EventTriggerVerifier(None)
+    assert verifier.fit(untagged) == 0 and not verifier.model.is_trained
+    doc = tagged("Laos expelled refugees . Seoul published the report .", events={"report"})
+    assert [e.text for e in verifier(doc).ents if e.label_ == "EVENT"] == ["report"]
+
+
 def test_untrained_verifier_leaves_the_doc_alone():
     doc = tagged("China deported refugees .")
     before = [(e.start, e.end, e.label_) for e in doc.ents]

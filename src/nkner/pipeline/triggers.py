@@ -82,7 +82,8 @@ class EventTriggerVerifier:
     def fit(self, docs: Iterable[Doc], seed: int = 0) -> int:
         """Fit on Docs with gold entities (and tags/parse from the backbone): every verb or noun
         outside the non-EVENT entities is an example, positive when a gold EVENT covers it.
-        Returns the number of examples."""
+        Returns the number of examples; with none (a backbone without a tagger) the component stays
+        untrained and leaves the NER's entities as they are."""
         feats, labels, dense = [], [], []
         for doc in docs:
             in_event = {t.i for e in doc.ents if e.label_ == EVENT for t in e}
@@ -93,6 +94,9 @@ class EventTriggerVerifier:
             feats += [trigger_features(t, labels_of) for t in toks]
             labels += [IS_EVENT if t.i in in_event else NOT_EVENT for t in toks]
             dense.append(trigger_dense(toks, self.vector_scale))
+        if not labels:  # no tagger in this pipeline (or no verbs and nouns): nothing to verify with
+            self.model = LinearModel()
+            return 0
         with_vectors = dense and all(d is not None for d in dense)
         self.model = LinearModel().fit(feats, labels, c=self.c, seed=seed,
                                        dense=np.vstack(dense) if with_vectors else None)
