@@ -146,7 +146,9 @@ def train(docs: list[Document], output: Path, backbone: str = DEFAULT_BACKBONE, 
         gold = gold_docs_for(nlp, docs)
         triggers = nlp.add_pipe("nkner_event_triggers", after="ner")
         n_tokens = triggers.fit(gold, seed=seed)
-        typer_ = nlp.add_pipe("nkner_event_typer", after="nkner_event_triggers")
+        if not n_tokens:  # no tagger in this backbone (smlite): nothing to verify EVENTs with
+            nlp.remove_pipe("nkner_event_triggers")
+        typer_ = nlp.add_pipe("nkner_event_typer", after="nkner_event_triggers" if n_tokens else "ner")
         n_events = typer_.fit(gold, seed=seed)
         rel = nlp.add_pipe("nkner_relations", after="nkner_event_typer")
         n_pairs = rel.fit(gold, seed=seed)
