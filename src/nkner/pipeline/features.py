@@ -160,17 +160,18 @@ class PairContext:
     def __init__(self, doc: Doc):
         self.ents = list(doc.ents)
         self.sent_of = {(e.start, e.end): s for e, s in zip(self.ents, _sent_starts(doc, self.ents))}
+        #: sentence start -> the entities of that sentence, in order
+        self.sent_ents: dict[int, list[Span]] = {}
+        for e in self.ents:
+            self.sent_ents.setdefault(self.sent_of[(e.start, e.end)], []).append(e)
 
 
 def candidate_pairs(doc: Doc, max_distance: int = 60,
                     ctx: PairContext | None = None) -> list[tuple[Span, Span]]:
     """Ordered (head, tail) entity pairs within one sentence that some relation type allows."""
     ctx = ctx or PairContext(doc)
-    by_sent: dict[int, list[Span]] = {}
-    for ent in ctx.ents:
-        by_sent.setdefault(ctx.sent_of[(ent.start, ent.end)], []).append(ent)
     pairs = []
-    for sent_ents in by_sent.values():
+    for sent_ents in ctx.sent_ents.values():
         for h in sent_ents:
             for t in sent_ents:
                 if h is t or (h.label_, t.label_) not in ALLOWED:
@@ -230,7 +231,9 @@ def relation_features(head: Span, tail: Span, event_type: str | None = None,
     bucket = "0" if dist == 0 else "1-2" if dist <= 2 else "3-5" if dist <= 5 else "6-10" if dist <= 10 else "11+"
     f[f"dist={pair}:{bucket}:{'ht' if before else 'th'}"] = 1.0
     between = doc[lo:hi]
-    ents_between = [e for e in ctx.ents if e.start >= lo and e.end <= hi]
+    head_sent = ctx.sent_of[(head.start, head.end)]
+    sent_ents = ctx.sent_ents[head_sent]  # the tokens between head and tail lie in their sentence
+    ents_between = [e for e in sent_ents if e.start >= lo and e.end <= hi]
     f[f"ents_between={min(len(ents_between), 3)}"] = 1.0
     same_label_between = sum(1 for e in ents_between if e.label_ == tail.label_)
     f[f"tail_label_between={pair}:{min(same_label_between, 2)}"] = 1.0
@@ -255,9 +258,7 @@ def relation_features(head: Span, tail: Span, event_type: str | None = None,
     f[f"head_root={pair}:{_lemma(head.root)}"] = 1.0
     f[f"tail_root={pair}:{tail.root.lower_}"] = 0.5
     # is the tail the nearest entity of its label on its side of the head? (most arguments are)
-    head_sent = ctx.sent_of[(head.start, head.end)]
-    same = [e for e in ctx.ents if e.label_ == tail.label_ and ctx.sent_of[(e.start, e.end)] == head_sent
-            and e != tail and ((e.start > head.start) == before)]
+    same = [e for e in sent_ents if e.label_ == tail.label_ and e != tail and ((e.start > head.start) == before)]
     nearer = sum(1 for e in same if abs(e.start - head.start) < abs(tail.start - head.start))
     f[f"rank={pair}:{'ht' if before else 'th'}:{min(nearer, 3)}"] = 1.0
     clause = sum(1 for tok in between if tok.lower_ in ("which", "who", "that", "while", "whereas", "but",
