@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy
+
 import spacy
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import registry
@@ -27,24 +30,28 @@ def _is_footnote_marker(doc: Doc, i: int) -> bool:
 @Language.component("nkner_sentences", assigns=["token.is_sent_start"])
 def nkner_sentences(doc: Doc) -> Doc:
     """Sentence starts after line breaks and after sentence-final punctuation (plus closing quotes)."""
-    for i, tok in enumerate(doc):
-        if i == 0:
-            tok.is_sent_start = True
-            continue
-        prev = doc[i - 1]
-        if "\n" in prev.text or "\n" in prev.whitespace_:
+    if not len(doc):
+        return doc
+    texts = [t.text for t in doc]
+    spaces = [t.whitespace_ for t in doc]
+    starts = [1] * len(doc)
+    for i in range(1, len(doc)):
+        prev, prev_ws, text = texts[i - 1], spaces[i - 1], texts[i]
+        if "\n" in prev or "\n" in prev_ws:
             start = True
-        elif tok.is_space or not prev.whitespace_ or _is_footnote_marker(doc, i - 1):
+        elif text.isspace() or not prev_ws or _is_footnote_marker(doc, i - 1):
             # a footnote marker glued to the sentence end ("upon return.8 The") keeps the two
             # sentences together, as the annotation's sentence indices were first defined
             start = False
         else:
             j = i - 1  # skip closing quotes and brackets back to the sentence-final punctuation
-            while j > 0 and doc[j].text in CLOSERS:
+            while j > 0 and texts[j] in CLOSERS:
                 j -= 1
-            start = doc[j].text in SENT_END and (tok.text[:1].isupper() or tok.text[:1].isdigit()
-                                                 or tok.text[:1] in "“\"‘'(*•")
-        tok.is_sent_start = start
+            start = texts[j] in SENT_END and (text[:1].isupper() or text[:1].isdigit()
+                                              or text[:1] in "“\"‘'(*•")
+        starts[i] = 1 if start else -1
+    # one array write instead of a Token object and a property call per token
+    doc.from_array([SENT_START], numpy.array(starts, dtype=numpy.int64).view(numpy.uint64).reshape(-1, 1))
     return doc
 
 
