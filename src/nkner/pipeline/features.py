@@ -128,13 +128,14 @@ def trigger_features(tok: Token, labels_of: dict[int, str]) -> dict[str, float]:
     return f
 
 
-def trigger_dense(tokens: list[Token], scale: float) -> np.ndarray | None:
-    """Scaled contextual vectors of ``tokens`` (all from one Doc); None when the Doc has none."""
+def trigger_dense(tokens: list[Token], scale: float, width: int | None = None) -> np.ndarray | None:
+    """Scaled contextual vectors of ``tokens`` (all from one Doc).  ``width`` is the backbone's
+    vector width, for a Doc without vectors (zeros); None when unknown."""
     if not tokens or not scale:
         return None
     vecs = token_vectors(tokens[0].doc)
     if vecs is None:
-        return None
+        return None if width is None else np.zeros((len(tokens), width), dtype=np.float32)
     return vecs[[t.i for t in tokens]] * scale
 
 

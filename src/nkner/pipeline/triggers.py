@@ -20,7 +20,7 @@ from typing import Iterable
 import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc, Span
-from spacy.util import ensure_path, filter_spans
+from spacy.util import ensure_path
 
 import nkner.pipeline.extensions  # noqa: F401
 from nkner.pipeline.features import (entity_labels_by_token, is_trigger_candidate, trigger_dense,
@@ -43,17 +43,12 @@ class EventTriggerVerifier:
         #: what the last call changed, for inspection: {"dropped": n, "added": n}
         self.last_changes = {"dropped": 0, "added": 0}
 
-    def _dense(self, tokens: list) -> np.ndarray | None:
-        if not self.model.n_dense:
-            return None
-        d = trigger_dense(tokens, self.vector_scale)
-        return d if d is not None else np.zeros((len(tokens), self.model.n_dense), dtype=np.float32)
-
     def scores(self, tokens: list, labels_of: dict[int, str]) -> np.ndarray:
         """P(part of an EVENT) for each token (all from one Doc)."""
         if not tokens:
             return np.zeros(0, dtype=np.float32)
-        probs = self.model.predict_proba([trigger_features(t, labels_of) for t in tokens], self._dense(tokens))
+        dense = trigger_dense(tokens, self.vector_scale, self.model.n_dense) if self.model.n_dense else None
+        probs = self.model.predict_proba([trigger_features(t, labels_of) for t in tokens], dense)
         return probs[:, self.model.classes.index(IS_EVENT)]
 
     def __call__(self, doc: Doc) -> Doc:
@@ -74,7 +69,7 @@ class EventTriggerVerifier:
             toks = [t for t in doc if t.i not in covered and is_trigger_candidate(t)]
             p = self.scores(toks, labels_of)
             new = [Span(doc, t.i, t.i + 1, label=EVENT) for t, pt in zip(toks, p) if pt >= self.add_at]
-            ents = filter_spans(ents + new)
+            ents += new  # outside every entity, so nothing overlaps
             self.last_changes["added"] = len(new)
         doc.ents = sorted(ents, key=lambda s: s.start)
         return doc
