@@ -69,11 +69,20 @@ class ExportFormat(str, Enum):
 def corpus_export(
     fmt: ExportFormat = typer.Option(..., "--format", "-f", help="jsonl | conll | spacy | csv | hf"),
     output: Path = typer.Option(..., "--output", "-o", help="Output file (jsonl, conll, spacy) or folder (csv, hf)."),
+    split: Optional[list[str]] = typer.Option(None, "--split", help="Only this split (train, dev, test); repeatable."),
+    genre: Optional[list[str]] = typer.Option(None, "--genre", help="Only this genre; repeatable."),
+    core: Optional[bool] = typer.Option(None, "--core/--extension",
+                                        help="Only the five core texts, or only the extension."),
 ) -> None:
-    """Export the annotated corpus."""
+    """Export the gold corpus (every fully annotated document, with its split and genre)."""
     from nkner.corpus import export
+    from nkner.corpus.store import CorpusError
 
-    written = export.export(fmt.value, output)
+    try:
+        written = export.export(fmt.value, output, split=split or None, genre=genre or None, core=core)
+    except CorpusError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
     for path in written:
         typer.echo(f"wrote {path}")
 

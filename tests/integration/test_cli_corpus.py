@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+import nkner.corpus
+
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 NKNER = str(Path(sys.executable).parent / "nkner")
@@ -47,7 +49,10 @@ def test_export_formats(tmp_path, fmt):
     assert res.returncode == 0, res.stderr
     if fmt == "jsonl":
         recs = [json.loads(x) for x in out.read_text().splitlines()]
-        assert len(recs) == 5 and all(r["meta"]["status"] == "reviewed" for r in recs)
+        gold = nkner.corpus.load(gold_only=True)
+        assert [r["meta"]["doc_id"] for r in recs] == [d.id for d in gold]
+        assert all(r["meta"]["status"] in ("annotated", "reviewed", "adjudicated") for r in recs)
+        assert [(r["meta"]["split"], r["meta"]["genre"]) for r in recs] == [(d.split, d.genre) for d in gold]
         for r in recs:
             for e in r["entities"]:
                 assert 0 <= e["start_offset"] < e["end_offset"] <= len(r["text"])
@@ -56,7 +61,10 @@ def test_export_formats(tmp_path, fmt):
     elif fmt == "hf":
         import datasets
         ds = datasets.load_from_disk(str(out))
-        assert len(ds) == 5
+        gold = nkner.corpus.load(gold_only=True)
+        assert {name: ds[name].num_rows for name in ds} == \
+            {s: sum(d.split == s for d in gold) for s in {d.split for d in gold}}
+        assert sorted(ds["train"]["doc_id"]) == sorted(d.id for d in gold if d.split == "train")
     else:
         assert out.stat().st_size > 1000
 

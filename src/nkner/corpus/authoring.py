@@ -24,7 +24,7 @@ Command line::
 
     python -m nkner.corpus.authoring sentences DOC_ID [--start I] [--end J]
     python -m nkner.corpus.authoring compile DOC_ID DRAFT.json [DRAFT2.json ...]
-           --status draft|reviewed --drafted-by NAME [--reviewed-by NAME]
+           --status draft|annotated|reviewed|adjudicated --drafted-by NAME [--reviewed-by NAME]
     python -m nkner.corpus.authoring decompile DOC_ID OUT.json
 """
 from __future__ import annotations
@@ -36,7 +36,7 @@ import sys
 from pathlib import Path
 
 from nkner.corpus.segment import sentence_spans
-from nkner.corpus.store import Document, Entity, Relation, load_document, write_document
+from nkner.corpus.store import STATUSES, Document, Entity, Relation, load_document, write_document
 from nkner.schema import EVENT_TYPE_NAMES, LABEL_NAMES
 
 
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("compile")
     p.add_argument("doc_id")
     p.add_argument("drafts", nargs="+")
-    p.add_argument("--status", choices=["draft", "reviewed"], default="draft")
+    p.add_argument("--status", choices=list(STATUSES), default="draft")
     p.add_argument("--drafted-by", required=True)
     p.add_argument("--reviewed-by", default=None)
     p.add_argument("--dry-run", action="store_true")

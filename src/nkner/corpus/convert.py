@@ -102,6 +102,7 @@ def dataframes(docs: list[Document]):
         drows.append({"doc_id": d.id, "title": m.get("title"), "author": m.get("author"),
                       "publisher": m.get("publisher"), "date": m.get("date"), "kind": m.get("kind"),
                       "language": m.get("language"), "sha256_clean": m.get("sha256_clean"),
+                      "split": d.split, "genre": d.genre, "core": d.core,
                       "status": d.status, "n_chars": len(d.text), "n_words": len(d.text.split()),
                       "n_entities": len(d.entities), "n_relations": len(d.relations), "text": d.text})
         by_id = d.entity_by_id()
@@ -160,7 +161,8 @@ def read_conll(text: str) -> list[tuple[str, list[list[tuple[str, str]]]]]:
 
 
 def to_hf_dataset(docs: list[Document]):
-    """A ``datasets.DatasetDict`` with one split per document id (``pip install nkner[hf]``)."""
+    """A ``datasets.DatasetDict`` with the corpus splits (train, dev, test) as its splits, one row per
+    document (``pip install nkner[hf]``)."""
     try:
         import datasets
     except ImportError as exc:  # pragma: no cover - depends on the optional extra
@@ -169,7 +171,8 @@ def to_hf_dataset(docs: list[Document]):
     def rows(d: Document) -> dict:
         by_id = d.entity_by_id()
         return {
-            "doc_id": [d.id], "text": [d.text], "status": [d.status],
+            "doc_id": [d.id], "text": [d.text], "status": [d.status], "genre": [d.genre or ""],
+            "core": [d.core],
             "entities": [[{"id": e.id, "start": e.start, "end": e.end, "label": e.label,
                            "event_type": e.event_type or ""} for e in d.entities]],
             "relations": [[{"id": r.id, "from_id": r.from_id, "to_id": r.to_id, "type": r.type,
@@ -177,4 +180,9 @@ def to_hf_dataset(docs: list[Document]):
                             "to_text": d.text[by_id[r.to_id].start:by_id[r.to_id].end]}
                            for r in d.relations]],
         }
-    return datasets.DatasetDict({"doc_" + d.id: datasets.Dataset.from_dict(rows(d)) for d in docs})
+    by_split: dict[str, dict[str, list]] = {}
+    for d in docs:
+        table = by_split.setdefault(d.split or "unsplit", {})
+        for key, value in rows(d).items():
+            table.setdefault(key, []).extend(value)
+    return datasets.DatasetDict({name: datasets.Dataset.from_dict(table) for name, table in by_split.items()})

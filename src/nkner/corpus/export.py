@@ -10,12 +10,14 @@ from nkner.corpus.store import atomic_write_bytes, atomic_write_text, load
 FORMATS = ("jsonl", "conll", "spacy", "csv", "hf")
 
 
-def export(fmt: str, output: Path, docs=None) -> list[Path]:
-    """Write the corpus (all documents, or ``docs``) as ``fmt`` to ``output``; return paths written."""
-    docs = load() if docs is None else docs
+def export(fmt: str, output: Path, docs=None, *, split=None, genre=None, core=None) -> list[Path]:
+    """Write the gold corpus (every fully annotated document, optionally selected by ``split``,
+    ``genre`` and ``core`` as in :func:`nkner.corpus.load`, or ``docs``) as ``fmt`` to ``output``;
+    return the paths written.  Each JSONL record carries ``split``, ``genre`` and ``core`` in its meta."""
+    docs = load(gold_only=True, split=split, genre=genre, core=core) if docs is None else docs
     output = Path(output)
     if fmt == "jsonl":
-        atomic_write_text(output, "".join(json.dumps(d.to_record(), ensure_ascii=False) + "\n" for d in docs))
+        atomic_write_text(output, "".join(json.dumps(d.export_record(), ensure_ascii=False) + "\n" for d in docs))
         return [output]
     if fmt == "conll":
         atomic_write_text(output, to_conll(docs))

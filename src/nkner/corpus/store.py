@@ -8,7 +8,8 @@ The annotation format is doccano's relation JSONL shape, one document per file
                   {"id": 2, "start_offset": 6, "end_offset": 13, "label": "EVENT",
                    "event_type": "repatriation"}],
      "relations": [{"id": 1, "from_id": 2, "to_id": 1, "type": "agent"}],
-     "meta": {"doc_id": "...", "text_sha256": "...", "schema": "v1", "status": "draft|reviewed",
+     "meta": {"doc_id": "...", "text_sha256": "...", "schema": "v1",
+              "status": "draft|annotated|reviewed|adjudicated",
               "annotators": {"drafted_by": "...", "reviewed_by": "..."}}}
 
 Loading checks ``meta.text_sha256`` against the cleaned text in ``corpus/clean`` so that a changed
@@ -27,6 +28,15 @@ from typing import Iterable, Iterator
 from nkner.schema import SCHEMA_VERSION
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
+
+# Corpus metadata vocabularies (one home; corpus/sources.json uses them, the validator checks them).
+SPLITS = ("train", "dev", "test")
+GENRES = ("essay", "news", "un", "legal", "court", "government", "ngo", "encyclopedic")
+# Annotation statuses: a draft is unfinished and never used as gold; "annotated" is one full careful
+# reading pass; "reviewed" adds an independent second pass over the whole document; "adjudicated"
+# means two independent full annotations reconciled by a third reader (the test split).
+STATUSES = ("draft", "annotated", "reviewed", "adjudicated")
+GOLD_STATUSES = ("annotated", "reviewed", "adjudicated")
 
 
 def data_root() -> Path:
@@ -96,6 +106,24 @@ class Document:
     def status(self) -> str:
         return self.meta.get("status", "unannotated")
 
+    @property
+    def is_gold(self) -> bool:
+        """Fully annotated (one complete pass or more), so usable for training and scoring."""
+        return self.status in GOLD_STATUSES
+
+    @property
+    def split(self) -> str | None:
+        return self.metadata.get("split")
+
+    @property
+    def genre(self) -> str | None:
+        return self.metadata.get("genre")
+
+    @property
+    def core(self) -> bool:
+        """One of the five source texts the project started from (the identifiable core set)."""
+        return bool(self.metadata.get("core"))
+
     def entity_by_id(self) -> dict[int, Entity]:
         return {e.id: e for e in self.entities}
 
@@ -113,6 +141,13 @@ class Document:
                 "entities": [e.to_json() for e in sorted(self.entities, key=lambda e: (e.start, e.end))],
                 "relations": [r.to_json() for r in self.relations],
                 "meta": meta}
+
+    def export_record(self) -> dict:
+        """:meth:`to_record` with the corpus metadata researchers select by (``split``, ``genre``,
+        ``core``) added to ``meta``; the annotation files keep these in corpus/sources.json only."""
+        rec = self.to_record()
+        rec["meta"].update(split=self.split, genre=self.genre, core=self.core)
+        return rec
 
     @classmethod
     def from_record(cls, rec: dict, metadata: dict | None = None, source: str = "<record>") -> "Document":
@@ -238,19 +273,45 @@ def load_document(doc_id: str, root: Path | None = None, with_annotations: bool 
 
 
 def load(ids: Iterable[str] | None = None, root: Path | None = None, annotated_only: bool = False,
-         check_hash: bool = True) -> list[Document]:
+         check_hash: bool = True, *, gold_only: bool = False, split: str | Iterable[str] | None = None,
+         genre: str | Iterable[str] | None = None, core: bool | None = None) -> list[Document]:
     """Load the corpus: every document (or ``ids``), with text, metadata, entities and relations.
 
+    Filters: ``gold_only`` keeps fully annotated documents (status annotated, reviewed or
+    adjudicated); ``split`` ("train", "dev", "test" or several), ``genre`` (see ``GENRES``) and
+    ``core`` (True: the five core texts only; False: only the extension) select by metadata;
+    ``annotated_only`` keeps documents with at least one span (drafts included).
+
     >>> import nkner.corpus
-    >>> docs = nkner.corpus.load()
+    >>> docs = nkner.corpus.load()                               # everything
+    >>> core = nkner.corpus.load(core=True)                      # the five core texts
+    >>> test = nkner.corpus.load(split="test", gold_only=True)   # the test split's gold
     """
+    splits = _choice(split, SPLITS, "split")
+    genres = _choice(genre, GENRES, "genre")
+    meta = load_metadata(root)
+    wanted = list(ids) if ids is not None else sorted(meta)
     out = []
-    for doc_id in (list(ids) if ids is not None else doc_ids(root)):
+    for doc_id in wanted:
+        m = meta.get(doc_id, {})
+        if (splits and m.get("split") not in splits) or (genres and m.get("genre") not in genres) \
+                or (core is not None and bool(m.get("core")) != core):
+            continue
         doc = load_document(doc_id, root, check_hash=check_hash)
-        if annotated_only and not doc.entities:
+        if (annotated_only and not doc.entities) or (gold_only and not doc.is_gold):
             continue
         out.append(doc)
     return out
+
+
+def _choice(value: str | Iterable[str] | None, allowed: tuple[str, ...], what: str) -> set[str]:
+    if value is None:
+        return set()
+    values = {value} if isinstance(value, str) else set(value)
+    bad = sorted(values - set(allowed))
+    if bad:
+        raise CorpusError(f"unknown {what} {', '.join(map(repr, bad))} (choose from {', '.join(allowed)})")
+    return values
 
 
 def iter_records(docs: Iterable[Document]) -> Iterator[dict]:

@@ -10,8 +10,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from nkner.corpus.segment import make_doc, sentence_spans
-from nkner.corpus.store import CorpusError, Document, annotation_path, load_document, read_record, \
-    sha256_text, doc_ids
+import hashlib
+import json
+
+from nkner.corpus.store import GENRES, SPLITS, STATUSES, CorpusError, Document, annotation_path, \
+    data_root, load_document, raw_dir, read_record, sha256_text, doc_ids
 from nkner.schema import EVENT_TYPE_NAMES, LABEL_NAMES, RELATION_BY_NAME, SCHEMA_VERSION
 
 LEADING_WORDS = ("the", "a", "an", "in", "since", "to", "of", "on", "at", "by", "from", "for", "with")
@@ -72,8 +75,8 @@ def validate_record(rec: dict, expected_text: str | None = None, source: str = "
         err("hash", "the record's text differs from the cleaned corpus text")
     if meta.get("schema") != SCHEMA_VERSION:
         err("schema", f"schema version {meta.get('schema')!r}, expected {SCHEMA_VERSION!r}")
-    if meta.get("status") not in ("draft", "reviewed"):
-        err("status", f"status {meta.get('status')!r} is not draft or reviewed")
+    if meta.get("status") not in STATUSES:
+        err("status", f"status {meta.get('status')!r} is not one of {', '.join(STATUSES)}")
     report.entities = len(doc.entities)
     report.relations = len(doc.relations)
 
@@ -162,9 +165,68 @@ def consistency_warnings(docs: list[Document]) -> list[Problem]:
     return out
 
 
+# Provenance a document of the extension must record (the core texts came from the project's user).
+PROVENANCE_KEYS = ("title", "publisher", "genre", "split", "licence", "rights_note", "retrieved", "language")
+
+
+def _publisher_key(publisher: str | None) -> str:
+    return " ".join((publisher or "").lower().replace("the ", " ").split())
+
+
+def validate_sources(root=None) -> list[Problem]:
+    """Check corpus/sources.json: vocabularies, provenance, raw files, and the split contract (no
+    test publisher appears in train or dev)."""
+    from nkner.corpus.build import sources_path
+
+    root = root or data_root()
+    path = sources_path(root)
+    try:
+        sources = json.loads(path.read_text(encoding="utf-8"))["documents"]
+    except (OSError, ValueError, KeyError) as exc:
+        return [Problem(str(path), "sources", f"cannot read the document list ({exc})")]
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    publishers: dict[str, set[str]] = {"test": set(), "other": set()}
+    for src in sources:
+        doc_id = src.get("id", "?")
+        bad = lambda rule, msg: problems.append(Problem(doc_id, rule, msg))  # noqa: E731
+        if doc_id in seen:
+            bad("sources", "listed twice in corpus/sources.json")
+        seen.add(doc_id)
+        if src.get("genre") not in GENRES:
+            bad("sources", f"genre {src.get('genre')!r} is not one of {', '.join(GENRES)}")
+        if src.get("split") not in SPLITS:
+            bad("sources", f"split {src.get('split')!r} is not one of {', '.join(SPLITS)}")
+        raw = raw_dir(root) / f"{doc_id}.txt"
+        if not raw.exists():
+            bad("sources", f"raw text {raw} is missing")
+        if not src.get("core"):
+            missing = [k for k in PROVENANCE_KEYS if not src.get(k)]
+            if not src.get("url") and not all(src.get(k) for k in ("repository", "path", "commit")):
+                missing.append("url or repository/path/commit")
+            if missing:
+                bad("provenance", f"missing {', '.join(missing)}")
+            if raw.exists() and hashlib.sha256(raw.read_bytes()).hexdigest()[:16] != doc_id.partition("_")[2]:
+                bad("provenance", f"the id's hash does not match the bytes of {raw} (raw texts never change)")
+        key = _publisher_key(src.get("publisher"))
+        if key:
+            publishers["test" if src.get("split") == "test" else "other"].add(key)
+        elif src.get("split") == "test":
+            bad("split", "a test document needs a publisher, so that it can be held out by publisher")
+    shared = publishers["test"] & publishers["other"]
+    for src in sources:
+        if src.get("split") == "test" and _publisher_key(src.get("publisher")) in shared:
+            problems.append(Problem(src["id"], "split", f"publisher {src.get('publisher')!r} also appears in "
+                                                        "train or dev; test publishers must be held out"))
+    return problems
+
+
 def validate_corpus(ids: list[str] | None = None) -> Report:
-    """Validate every annotation file present (documents without one are skipped)."""
+    """Validate corpus/sources.json and every annotation file present (documents without one are
+    skipped)."""
     total = Report()
+    if ids is None:
+        total.errors += validate_sources()
     docs = []
     for doc_id in ids or doc_ids():
         path = annotation_path(doc_id)
