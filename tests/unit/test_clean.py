@@ -63,6 +63,43 @@ def test_pdf_reflow_and_footnote_move():
     assert text.endswith("end.\n\n1 A footnote that wraps.\n")
 
 
+def test_hard_wrapped_text_is_joined_but_headings_and_paragraphs_stay():
+    body = ("The government restricted freedom of movement for those lawfully within\n"
+            "the state. Those who violated travel regulations were subject to warnings,\n"
+            "fines, or forced labor and detention without trial in a labor camp for up\n"
+            "to three months.\n")
+    raw = "d. Freedom of Movement and the Right to Leave the\nCountry\n" + body * 8
+    text = clean_text(raw).text
+    assert text.startswith("d. Freedom of Movement and the Right to Leave the Country\n"
+                           "The government restricted freedom of movement for those lawfully within the state. "
+                           "Those who violated travel regulations were subject to warnings, fines, or forced "
+                           "labor and detention without trial in a labor camp for up to three months.\n")
+    assert {row["rule"] for row in clean_text(raw).report()} <= {"hard-wrap", "edge-whitespace"}
+    short = "A short line.\nAnother one follows\nand a third.\n"
+    assert clean_text(short).text == short  # too few lines to call it hard-wrapped
+
+
+def test_markdown_markers_are_removed_words_kept():
+    raw = "# Title 22\n#### § 7801. Findings\n\n*Preamble* The **High Contracting Parties** agree.\n" \
+          "* (1) a list item stays, and 3 * 4 stays.\n"
+    assert clean_text(raw).text == "Title 22\n§ 7801. Findings\n\nPreamble The High Contracting Parties " \
+                                   "agree.\n* (1) a list item stays, and 3 * 4 stays.\n"
+
+
+def test_html_fragment_tags_become_paragraph_breaks_and_entities_characters():
+    raw = ('<br><div id="a">\n<span id="s"/>\n\n<p><span class="loc">NINGBO, China</span> Two days '
+           'before.</p><span id="m1"/><p>"They seemed happy."</p>\n<p>Tom &amp; Jerry&#39;s  </p>\n</div>')
+    r = clean_text(raw)
+    assert r.text == 'NINGBO, China Two days before.\n\n"They seemed happy."\n\nTom & Jerry\'s\n'
+    assert apply_edits(raw, r.edits) == r.text
+    assert clean_text("x < y and a > b, <i>once</i>").text == "x < y and a > b, <i>once</i>\n"  # not HTML
+
+
+def test_wiki_image_names_are_removed():
+    raw = "Laika_ac_School_(6900354645).jpg]]WOMEN'S RIGHTS vary.\n\nWomen_going_out.jpg Before 1945, few.[1]\n"
+    assert clean_text(raw).text == "WOMEN'S RIGHTS vary.\n\nBefore 1945, few.[1]\n"
+
+
 def test_apply_edits_rejects_overlaps():
     with pytest.raises(ValueError):
         apply_edits("abcdef", [Edit(0, 3, "", "x"), Edit(2, 4, "", "y")])
@@ -87,7 +124,9 @@ def test_raw_corpus_is_byte_identical_to_seeds():
     seeds = REPO.parent / "shared" / "seeds"
     if not seeds.exists():
         pytest.skip("../shared/seeds is not beside this checkout")
-    for src in SOURCES:
+    core = [src for src in SOURCES if src.get("core")]
+    assert len(core) == 5
+    for src in core:
         assert (REPO / "corpus" / "raw" / f"{src['id']}.txt").read_bytes() == \
             (seeds / f"{src['id']}.txt").read_bytes()
 

@@ -15,6 +15,37 @@ def sources_path(root: Path | None = None) -> Path:
     return (root or data_root()) / "corpus" / "sources.json"
 
 
+SOURCE_KEYS = ("id", "title", "author", "publisher", "via", "date", "genre", "split", "kind", "language", "url",
+               "repository", "path", "commit", "excerpt", "licence", "rights_note", "retrieved", "events",
+               "source_reference", "core")
+
+
+def add_sources(entries: list[dict], root: Path | None = None) -> list[str]:
+    """Add (or update) documents in corpus/sources.json from provenance entries whose raw texts are
+    already in corpus/raw/<id>.txt.  Unknown keys are refused; the entries are validated by
+    :func:`nkner.corpus.validate.validate_sources` before anything is written.  Returns the ids."""
+    from nkner.corpus.validate import validate_sources
+
+    root = root or data_root()
+    path = sources_path(root)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    by_id = {d["id"]: d for d in data["documents"]}
+    for entry in entries:
+        unknown = sorted(set(entry) - set(SOURCE_KEYS))
+        if unknown:
+            raise ValueError(f"{entry.get('id', '?')}: unknown provenance keys {', '.join(unknown)}")
+        by_id[entry["id"]] = {k: entry[k] for k in SOURCE_KEYS if k in entry}
+    data["documents"] = sorted(by_id.values(), key=lambda d: d["id"])
+    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    original = path.read_text(encoding="utf-8")
+    atomic_write_text(path, text)
+    problems = [p for p in validate_sources(root) if p.doc_id in {e["id"] for e in entries}]
+    if problems:
+        atomic_write_text(path, original)
+        raise ValueError("; ".join(str(p) for p in problems))
+    return [e["id"] for e in entries]
+
+
 def carry_annotations(doc_id: str, new_text: str, root: Path) -> list[str]:
     """When the cleaned text changed under an annotation file, carry the spans over (see remap)."""
     path = annotation_path(doc_id, root)

@@ -15,6 +15,13 @@ Rules (each edit names one):
                       cut out there and appended, in order, after the body (footnotes are kept).
 ``pdf-reflow``        hard line wraps of PDF-extracted text are rejoined; blank-line separators
                       that mark real paragraphs become one empty line.
+``hard-wrap``         line breaks inside paragraphs of text hard-wrapped at a fixed width (a text
+                      extracted from PDF with single newlines): a wrapped line is joined to the next.
+``markdown-heading``  the ``#`` markers of a markdown heading (the heading's words stay).
+``markdown-emphasis`` the ``*``/``**``/``__`` markers around emphasised words (the words stay).
+``html-markup``       HTML tags of a text stored as an HTML fragment (block tags become a paragraph
+                      break, inline tags disappear) and its character entities (``&amp;`` -> ``&``).
+``wiki-image``        image file names left in an exported wiki article (``School_(69).jpg]]``).
 ``glued-sentence``    a missing space after sentence punctuation (``await.China``).
 ``glued-comma``       a missing space after a comma between words or after a year (``2024,108``).
 ``glued-word``        a function word glued to the next word (``fromChina``, ``theprotection``).
@@ -244,6 +251,104 @@ def _reflow_footnotes(block: list[str]) -> list[str]:
     return notes
 
 
+def _wrap_width(lines: list[str]) -> int | None:
+    """The width a text is hard-wrapped at, or None when it is not hard-wrapped: at least 20
+    non-empty lines, no longer than 110 characters, and half of them within 25% of the widest."""
+    lengths = sorted(len(ln.rstrip()) for ln in lines if ln.strip())
+    if len(lengths) < 20:
+        return None
+    width = lengths[int(0.9 * (len(lengths) - 1))]
+    if width > 110 or lengths[-1] > 1.3 * width:
+        return None
+    near = sum(1 for n in lengths if n >= 0.75 * width)
+    return width if near >= len(lengths) / 2 else None
+
+
+def rule_hard_wrap(raw: str) -> list[Edit]:
+    """Join the lines of hard-wrapped paragraphs: a line at least 60% of the wrap width is joined
+    to a following non-empty line unless it ends a sentence and the next line starts a new one
+    (capital, digit, bullet or quote) -- such a break is kept, so headings and paragraphs stay apart.
+    """
+    if is_pdf_layout(raw):
+        return []
+    lines = raw.split("\n")
+    width = _wrap_width(lines)
+    if width is None:
+        return []
+    edits, pos = [], 0
+    for i, line in enumerate(lines[:-1]):
+        end = pos + len(line)
+        cur, nxt = line.rstrip(), lines[i + 1]
+        if len(cur) >= 0.6 * width and nxt.strip() and not nxt[0].isspace():
+            ends_sentence = cur.endswith((".", "!", "?", ":", ";", ".”", ".\"", ".)"))
+            starts_sentence = not nxt[0].islower()
+            if not (ends_sentence and starts_sentence):
+                edits.append(Edit(pos + len(cur), end + 1, _joiner(cur, nxt), "hard-wrap"))
+        pos = end + 1
+    return edits
+
+
+_MD_HEADING_RE = re.compile(r"^[ \t]*#{1,6}[ \t]*(?=\S)", re.MULTILINE)
+_MD_EMPHASIS_RE = re.compile(r"(?<![\w*])(\*\*|\*|__)(?=[^\s*])([^\n]*?[^\s*])\1(?![\w*])")
+
+
+def rule_markdown(raw: str) -> list[Edit]:
+    """Markdown markup kept in a stored copy of a text: heading markers and emphasis markers."""
+    edits = [Edit(m.start(), m.end(), "", "markdown-heading") for m in _MD_HEADING_RE.finditer(raw)]
+    for m in _MD_EMPHASIS_RE.finditer(raw):
+        marker = m.group(1)
+        edits.append(Edit(m.start(), m.start() + len(marker), "", "markdown-emphasis"))
+        edits.append(Edit(m.end() - len(marker), m.end(), "", "markdown-emphasis"))
+    return edits
+
+
+_HTML_TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*>")
+_HTML_BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
+                    "blockquote", "section", "article"}
+_HTML_ENTITY_RE = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
+
+
+def rule_html(raw: str) -> list[Edit]:
+    """Tags and entities of a text stored as an HTML fragment (at least five tags).
+
+    A run of tags with only whitespace between them is one edit: a paragraph break when it holds a
+    block tag and stands between text, else nothing (inline tags)."""
+    import html
+
+    tags = list(_HTML_TAG_RE.finditer(raw))
+    if len(tags) < 5:
+        return []
+    runs: list[list[re.Match]] = []
+    for m in tags:
+        if runs and not raw[runs[-1][-1].end():m.start()].strip():
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    edits: list[Edit] = []
+    for run in runs:
+        start, end = run[0].start(), run[-1].end()
+        block = any(m.group(2).lower() in _HTML_BLOCK_TAGS for m in run)
+        if block:  # take the whitespace around the run too, so the break is exactly one blank line
+            while start > 0 and raw[start - 1] in " \t\n":
+                start -= 1
+            while end < len(raw) and raw[end] in " \t\n":
+                end += 1
+        at_edge = start == 0 or end == len(raw)
+        edits.append(Edit(start, end, "\n\n" if block and not at_edge else "", "html-markup"))
+    for m in _HTML_ENTITY_RE.finditer(raw):
+        char = html.unescape(m.group(0))
+        if char != m.group(0):
+            edits.append(Edit(m.start(), m.end(), char, "html-markup"))
+    return edits
+
+
+_WIKI_IMAGE_RE = re.compile(r"(?:(?<=\s)|^)[^\s\[\]]+\.(?:jpg|jpeg|png|svg|gif|JPG|PNG)(?:\]\])?[ \t]*", re.MULTILINE)
+
+
+def rule_wiki_image(raw: str) -> list[Edit]:
+    return [Edit(m.start(), m.end(), "", "wiki-image") for m in _WIKI_IMAGE_RE.finditer(raw)]
+
+
 _GLUE_RULES = [
     # sentence punctuation (optionally followed by a closing quote) glued to a capitalised word
     (re.compile(r"(?<=[a-z][.!?])(?=[A-Z][a-z])|(?<=[a-z][.!?][”\"])(?=[A-Z][a-z])"), "glued-sentence"),
@@ -351,6 +456,10 @@ def clean_text(raw: str) -> CleanResult:
     edits += rule_clutter_lines(raw)
     edits += rule_clutter_sentences(raw)
     edits += rule_pdf(raw)
+    edits += rule_hard_wrap(raw)
+    edits += rule_markdown(raw)
+    edits += rule_html(raw)
+    edits += rule_wiki_image(raw)
     # a glue insertion where removed clutter starts or ends would only leave a stray space
     cut = {e.start for e in edits if e.rule.startswith("clutter")} | {e.end for e in edits if e.rule.startswith("clutter")}
     edits += [e for e in rule_glue(raw) if e.start not in cut]
