@@ -50,7 +50,9 @@ def test_conll_iob2_matches_entities():
 def test_dataframes():
     docs = load()
     documents, entities, relations = dataframes(docs)
-    assert len(documents) == 5 and len(entities) == sum(len(d.entities) for d in docs)
+    assert list(documents.doc_id) == [d.id for d in docs]
+    assert list(documents.split) == [d.split for d in docs] and documents.core.sum() == 5
+    assert len(entities) == sum(len(d.entities) for d in docs)
     assert len(relations) == sum(len(d.relations) for d in docs)
     row = entities.iloc[0]
     d = next(x for x in docs if x.id == row.doc_id)

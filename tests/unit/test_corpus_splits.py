@@ -34,9 +34,11 @@ def test_core_texts_are_marked_and_selectable(data_copy):
     core = load(core=True)
     assert [d.id for d in core] == CORE
     assert all(d.core and d.split == "train" and d.is_gold for d in core)
-    assert load(core=False) == []
+    extension = load(core=False)
+    assert len(core) + len(extension) == len(load()) and not any(d.core for d in extension)
     assert {d.genre for d in core} == {"essay", "news"}
-    assert [d.id for d in load(genre="news")] == ["003_9b9b839d26407139"]
+    assert [d.id for d in load(genre="news", core=True)] == ["003_9b9b839d26407139"]
+    assert all(d.split == "test" for d in load(split="test"))
 
 
 def test_filters_reject_unknown_values(data_copy):
@@ -71,12 +73,15 @@ def test_extension_needs_provenance_and_unchanged_raw_bytes(data_copy):
 def test_export_jsonl_carries_split_genre_and_core_and_skips_unannotated(data_copy, tmp_path):
     from nkner.corpus.build import clean_corpus
 
-    add_source(data_copy, 903, "An unannotated report.\n", split="dev", publisher="Pub B")
+    extra = add_source(data_copy, 903, "An unannotated report.\n", split="dev", publisher="Pub B")
+    before = len(load())
     clean_corpus(report=lambda line: None)
-    assert len(load()) == 6
+    assert len(load()) == before + 1
     out = tmp_path / "gold.jsonl"
     export("jsonl", out)
     metas = [json.loads(line)["meta"] for line in out.read_text(encoding="utf-8").splitlines()]
-    assert [m["doc_id"] for m in metas] == CORE
-    assert {(m["split"], m["core"]) for m in metas} == {("train", True)}
-    assert metas[3]["genre"] == "news"
+    gold = load(gold_only=True)
+    assert [m["doc_id"] for m in metas] == [d.id for d in gold] and extra not in {m["doc_id"] for m in metas}
+    assert set(CORE) <= {m["doc_id"] for m in metas}
+    assert [(m["split"], m["genre"], m["core"]) for m in metas] == [(d.split, d.genre, d.core) for d in gold]
+    assert next(m for m in metas if m["doc_id"] == CORE[3])["genre"] == "news"
