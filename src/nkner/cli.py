@@ -65,6 +65,27 @@ class ExportFormat(str, Enum):
     hf = "hf"
 
 
+@corpus_app.command("agreement")
+def corpus_agreement(
+    split: str = typer.Option("test", "--split", help="Documents of this split (train, dev, test)."),
+    first: str = typer.Option("A", "--a", help="The first pass (authoring files <doc>.<A>.json)."),
+    second: str = typer.Option("B", "--b", help="The second pass."),
+) -> None:
+    """Agreement of two independent annotation passes per genre (span F1, relation F1, event types)."""
+    from nkner.corpus.agreement import agreement_by_genre, render
+    from nkner.corpus.store import CorpusError, load
+
+    try:
+        rows = agreement_by_genre(load(split=split), first, second)
+    except CorpusError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    if not rows:
+        typer.echo(f"no {split} document has both passes {first} and {second}", err=True)
+        raise typer.Exit(1)
+    typer.echo(render(rows, first, second), nl=False)
+
+
 @corpus_app.command("export")
 def corpus_export(
     fmt: ExportFormat = typer.Option(..., "--format", "-f", help="jsonl | conll | spacy | csv | hf"),
