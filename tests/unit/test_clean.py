@@ -95,6 +95,16 @@ def test_html_fragment_tags_become_paragraph_breaks_and_entities_characters():
     assert clean_text("x < y and a > b, <i>once</i>").text == "x < y and a > b, <i>once</i>\n"  # not HTML
 
 
+def test_subtitle_transcript_is_joined_into_sentences_and_entities_decoded():
+    raw = "When I was little, I thought my country\nwas the best on the planet.\n" \
+          "And I grew up singing a song\ncalled &quot;Nothing To Envy.&quot;\nIt&#39;s true.\n" * 12
+    text = clean_text(raw).text
+    assert text.startswith("When I was little, I thought my country was the best on the planet.\n"
+                           "And I grew up singing a song called \"Nothing To Envy.\"\nIt's true.\nWhen I")
+    prose = "A paragraph of ordinary prose, &amp; one entity.\n\nAnother paragraph.\n"
+    assert clean_text(prose).text == prose  # too short for captions; one entity is left as written
+
+
 def test_wiki_image_names_are_removed():
     raw = "Laika_ac_School_(6900354645).jpg]]WOMEN'S RIGHTS vary.\n\nWomen_going_out.jpg Before 1945, few.[1]\n"
     assert clean_text(raw).text == "WOMEN'S RIGHTS vary.\n\nBefore 1945, few.[1]\n"

@@ -21,6 +21,7 @@ Rules (each edit names one):
 ``markdown-emphasis`` the ``*``/``**``/``__`` markers around emphasised words (the words stay).
 ``html-markup``       HTML tags of a text stored as an HTML fragment (block tags become a paragraph
                       break, inline tags disappear) and its character entities (``&amp;`` -> ``&``).
+``caption-reflow``    a transcript stored one subtitle line at a time is joined into sentences.
 ``wiki-image``        image file names left in an exported wiki article (``School_(69).jpg]]``).
 ``glued-sentence``    a missing space after sentence punctuation (``await.China``).
 ``glued-comma``       a missing space after a comma between words or after a year (``2024,108``).
@@ -316,8 +317,11 @@ def rule_html(raw: str) -> list[Edit]:
     import html
 
     tags = list(_HTML_TAG_RE.finditer(raw))
+    entities = [m for m in _HTML_ENTITY_RE.finditer(raw) if html.unescape(m.group(0)) != m.group(0)]
     if len(tags) < 5:
-        return []
+        tags = []
+        if len(entities) < 3:  # an odd "&amp;" in plain text is left as written
+            return []
     runs: list[list[re.Match]] = []
     for m in tags:
         if runs and not raw[runs[-1][-1].end():m.start()].strip():
@@ -335,10 +339,27 @@ def rule_html(raw: str) -> list[Edit]:
                 end += 1
         at_edge = start == 0 or end == len(raw)
         edits.append(Edit(start, end, "\n\n" if block and not at_edge else "", "html-markup"))
-    for m in _HTML_ENTITY_RE.finditer(raw):
-        char = html.unescape(m.group(0))
-        if char != m.group(0):
-            edits.append(Edit(m.start(), m.end(), char, "html-markup"))
+    edits += [Edit(m.start(), m.end(), html.unescape(m.group(0)), "html-markup") for m in entities]
+    return edits
+
+
+def rule_captions(raw: str) -> list[Edit]:
+    """A transcript stored as subtitle lines (at least 50 lines, a median line under 45 characters,
+    hardly any blank line): lines are joined into sentences; a line that ends a sentence keeps its
+    break, so each sentence stays on its own line."""
+    lines = raw.split("\n")
+    filled = [ln for ln in lines if ln.strip()]
+    if len(filled) < 50 or len(filled) < 0.9 * len(lines) - 1:
+        return []
+    lengths = sorted(len(ln) for ln in filled)
+    if lengths[len(lengths) // 2] >= 45:
+        return []
+    edits, pos = [], 0
+    for i, line in enumerate(lines[:-1]):
+        end = pos + len(line)
+        if line.strip() and lines[i + 1].strip() and not re.search(r"[.!?][\"”’')\]]*\s*$|&quot;\s*$", line):
+            edits.append(Edit(pos + len(line.rstrip()), end + 1, " ", "caption-reflow"))
+        pos = end + 1
     return edits
 
 
@@ -459,6 +480,7 @@ def clean_text(raw: str) -> CleanResult:
     edits += rule_hard_wrap(raw)
     edits += rule_markdown(raw)
     edits += rule_html(raw)
+    edits += rule_captions(raw)
     edits += rule_wiki_image(raw)
     # a glue insertion where removed clutter starts or ends would only leave a stray space
     cut = {e.start for e in edits if e.rule.startswith("clutter")} | {e.end for e in edits if e.rule.startswith("clutter")}
