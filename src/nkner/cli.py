@@ -70,11 +70,22 @@ def corpus_agreement(
     split: str = typer.Option("test", "--split", help="Documents of this split (train, dev, test)."),
     first: str = typer.Option("A", "--a", help="The first pass (authoring files <doc>.<A>.json)."),
     second: str = typer.Option("B", "--b", help="The second pass."),
+    diff: Optional[str] = typer.Option(None, "--diff", metavar="DOC_ID",
+                                       help="List what the two passes of this document disagree on."),
 ) -> None:
     """Agreement of two independent annotation passes per genre (span F1, relation F1, event types)."""
-    from nkner.corpus.agreement import agreement_by_genre, render
+    from nkner.corpus.agreement import agreement_by_genre, pass_differences, render
     from nkner.corpus.store import CorpusError, load
 
+    if diff:
+        try:
+            lines = pass_differences(diff, first, second)
+        except CorpusError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2)
+        typer.echo("\n".join(lines) if lines else f"{diff}: passes {first} and {second} agree")
+        typer.echo(f"{len(lines)} differences", err=True)
+        raise typer.Exit(0)
     try:
         rows = agreement_by_genre(load(split=split), first, second)
     except CorpusError as exc:

@@ -78,3 +78,43 @@ def render(rows: list[GenreAgreement], a: str = "A", b: str = "B") -> str:
         et = "–" if r.event_type_agreement is None else f"{r.event_type_agreement:.3f} ({r.events_compared})"
         lines.append(f"| {r.genre} | {len(r.documents)} | {r.words:,} | {r.span_f1:.3f} | {r.relation_f1:.3f} | {et} |")
     return "\n".join(lines) + "\n"
+
+
+def pass_differences(doc_id: str, a: str = "A", b: str = "B", root: Path | None = None) -> list[str]:
+    """What an adjudicator must decide: spans, event types and relations on which passes ``a`` and
+    ``b`` of one document differ, one line each, in text order, with the sentence number."""
+    from nkner.corpus.segment import sentence_spans
+
+    pa, pb = load_pass(doc_id, a, root), load_pass(doc_id, b, root)
+    if pa is None or pb is None:
+        missing = a if pa is None else b
+        raise CorpusError(f"{doc_id}: pass {missing} has no file {work_dir(root) / f'{doc_id}.{missing}.json'}")
+    starts = [s for s, _ in sentence_spans(pa.text)]
+
+    def sent(pos: int) -> int:
+        return max(i for i, s in enumerate(starts) if s <= pos)
+
+    def spans(d: Document) -> dict[tuple[int, int], tuple[str, str | None]]:
+        return {(e.start, e.end): (e.label, e.event_type) for e in d.entities}
+
+    def rels(d: Document) -> set[tuple[tuple[int, int], str, tuple[int, int]]]:
+        by_id = d.entity_by_id()
+        return {((by_id[r.from_id].start, by_id[r.from_id].end), r.type, (by_id[r.to_id].start, by_id[r.to_id].end))
+                for r in d.relations}
+
+    text = pa.text
+    sa, sb = spans(pa), spans(pb)
+    lines: list[tuple[int, str]] = []
+    for key in sorted(set(sa) | set(sb)):
+        va, vb = sa.get(key), sb.get(key)
+        if va == vb:
+            continue
+        fmt = lambda v: "-" if v is None else v[0] + (f":{v[1]}" if v[1] else "")  # noqa: E731
+        lines.append((key[0], f"s{sent(key[0])} span {text[key[0]:key[1]]!r} [{key[0]}:{key[1]}]  "
+                               f"{a}={fmt(va)}  {b}={fmt(vb)}"))
+    ra, rb = rels(pa), rels(pb)
+    for h, t, tail in sorted(ra ^ rb):
+        who = a if (h, t, tail) in ra else b
+        lines.append((h[0], f"s{sent(h[0])} relation {text[h[0]:h[1]]!r} -{t}-> {text[tail[0]:tail[1]]!r}  "
+                             f"only in {who}"))
+    return [line for _, line in sorted(lines, key=lambda x: x[0])]
