@@ -87,6 +87,13 @@ def test_article_allowed_inside_numeral():
     assert rep.errors == []
 
 
+def test_initial_of_a_name_is_not_an_article():
+    text = "Judge A Khan and A report on 118 Stat. here."
+    rep = validate_record(record([ent(1, 6, 12, "ACTOR"), ent(2, 17, 25, "ACTOR"), ent(3, 29, 38, "LEGAL_INSTRUMENT")],
+                                 text=text), text)
+    assert [(p.rule, p.span_text) for p in rep.errors] == [("leading-word", "A report")]
+
+
 def test_load_checks_text_hash(data_copy):
     doc = load_document("004_f906a5d173e9d91e", with_annotations=False)
     doc.entities = [Entity(1, 0, 1, "ACTOR")]

@@ -24,6 +24,8 @@ NUMERAL_AFTER_ARTICLE = re.compile(r"^an? (hundred|thousand|million|billion|doze
                                    re.IGNORECASE)
 # comparison and approximation words belong to a NUMBER ("at least 406", "up to 600")
 NUMBER_QUALIFIER = re.compile(r"^(at (least|most)|up to|about|around|over|under|some)\b", re.IGNORECASE)
+# a person's initial is not an article: "A Khan" (an ACTOR), as against "A report"
+INITIAL_NAME = re.compile(r"^A [A-Z][a-z]+$")
 TRAILING_PUNCT = tuple(".,;:!?\"“”‘’'(")
 
 
@@ -102,9 +104,10 @@ def validate_record(rec: dict, expected_text: str | None = None, source: str = "
             err("whitespace", "span has leading or trailing whitespace", span, s)
         first = s.split(" ", 1)[0].lower()
         if " " in s and first in LEADING_WORDS and not NUMERAL_AFTER_ARTICLE.match(s) \
-                and not (e.label == "NUMBER" and NUMBER_QUALIFIER.match(s)):
+                and not (e.label == "NUMBER" and NUMBER_QUALIFIER.match(s)) \
+                and not (e.label == "ACTOR" and INITIAL_NAME.match(s)):
             err("leading-word", f"span starts with {first!r} (articles and prepositions stay outside)", span, s)
-        if s.endswith(TRAILING_PUNCT) and not re.search(r"\b[A-Z]\.$|\b(No|Vol|Art|Inc|Ltd|Co)\.$", s):
+        if s.endswith(TRAILING_PUNCT) and not re.search(r"\b[A-Z]\.$|\b(No|Vol|Art|Inc|Ltd|Co|Stat|Sec)\.$", s):
             err("trailing-punct", "span ends with punctuation", span, s)
         if e.start not in starts or e.end not in ends:
             report.misaligned.append(Problem(doc_id, "token-alignment",
