@@ -94,6 +94,12 @@ def test_initial_of_a_name_is_not_an_article():
     assert [(p.rule, p.span_text) for p in rep.errors] == [("leading-word", "A report")]
 
 
+def test_numeral_qualifier_and_names_with_article():
+    text = "a little over 9,000 went to The Hague."
+    rep = validate_record(record([ent(1, 0, 19, "NUMBER"), ent(2, 28, 37, "LOCATION")], text=text), text)
+    assert rep.errors == []
+
+
 def test_load_checks_text_hash(data_copy):
     doc = load_document("004_f906a5d173e9d91e", with_annotations=False)
     doc.entities = [Entity(1, 0, 1, "ACTOR")]
