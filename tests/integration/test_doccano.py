@@ -196,17 +196,23 @@ def test_edit_in_doccano_is_seen_by_pull_and_applied(doccano_cli, doccano_client
     party_to = next(r for r in doccano_client.list_relations(pid, ex.id) if r.from_id == spans["China"].id)
     doccano_client.delete_relation(pid, ex.id, party_to.id)
     start = ex.text.index("respect")
-    doccano_client.create_span(pid, ex.id, start, start + len("respect"), types["EVENT:advocacy"])
+    respect = doccano_client.create_span(pid, ex.id, start, start + len("respect"), types["EVENT:advocacy"])
+    doccano_client.create_relation(pid, ex.id, respect.id, spans["China"].id, "agent")
     gold_file = annotation_path("synth_a")
     old_bytes = gold_file.read_bytes()
 
     shown = doccano_cli("pull", "--project", doccano_project)
     assert shown.exit_code == 0, shown.output
-    assert "synth_a (version of admin): spans +1 -0 ~1, relations +0 -1 ~0" in shown.stdout
+    assert "synth_a (version of admin): spans +1 -0 ~1, relations +1 -1 ~0" in shown.stdout
     s, e = ex.text.index("forcibly"), ex.text.index(" 31")
     assert f"  ~ [{s}:{e}] EVENT:repatriation 'forcibly repatriated' -> [{s}:{e}] EVENT:abuse 'forcibly repatriated'" \
         in shown.stdout
-    assert "  - relation party_to: 'China' -> '1951 Refugee Convention'" in shown.stdout
+    china, convention = ex.text.index("China"), ex.text.index("1951")
+    assert (f"  - relation party_to: [{china}:{china + 5}] ACTOR 'China' -> [{convention}:{convention + 23}] "
+            "LEGAL_INSTRUMENT '1951 Refugee Convention'") in shown.stdout
+    # doccano's span ids differ from the local ones: the new relation still names its spans
+    assert (f"  + relation agent: [{start}:{start + 7}] EVENT:advocacy 'respect' -> [{china}:{china + 5}] "
+            "ACTOR 'China'") in shown.stdout
     assert "  + [" in shown.stdout and "EVENT:advocacy 'respect'" in shown.stdout
     assert "nothing written" in shown.stdout and gold_file.read_bytes() == old_bytes
     assert doccano_cli("pull", "--project", doccano_project, "--check").exit_code == 1
@@ -220,7 +226,7 @@ def test_edit_in_doccano_is_seen_by_pull_and_applied(doccano_cli, doccano_client
     event = next(e for e in new.entities if new.span_text(e) == "forcibly repatriated")
     assert (event.id, event.event_type) == (3, "abuse")  # the span keeps its local id
     assert next(e for e in new.entities if new.span_text(e) == "respect").id == 11
-    assert "party_to" not in {r.type for r in new.relations} and len(new.relations) == 8
+    assert "party_to" not in {r.type for r in new.relations} and len(new.relations) == 9
     assert doccano_cli("pull", "--project", doccano_project, "--check").exit_code == 0
 
 

@@ -176,10 +176,32 @@ def test_diff_finds_relation_type_change():
 def test_render_diff_lines():
     old = make_doc()
     new = make_doc(old.entities[:4] + [Entity(9, 0, 7, "ACTOR")], old.relations[:3])
-    lines = render_diff(diff_documents(old, new), old, new)
+    lines = render_diff(diff_documents(old, new))
     assert "  + [0:7] ACTOR 'Chinese'" in lines
-    assert f"  - [{TEXT.index('2012')}:{TEXT.index('2012') + 4}] DATE '2012'" in lines
-    assert "  - relation time: 'forcibly repatriated' -> '2012'" in lines
+    date = f"[{TEXT.index('2012')}:{TEXT.index('2012') + 4}] DATE '2012'"
+    assert f"  - {date}" in lines
+    assert f"  - relation time: [20:40] EVENT:repatriation 'forcibly repatriated' -> {date}" in lines
+
+
+def test_render_diff_names_the_spans_of_relations_under_doccano_ids():
+    # doccano numbers spans and relations its own way: an added relation must be shown with the
+    # spans of the pulled version, not looked up by id in the local file
+    old = make_doc(relations=make_doc().relations[:3])
+    pulled = Document.from_record(from_doccano(export_of(make_doc()), "test"))
+    assert {e.id for e in pulled.entities}.isdisjoint({e.id for e in old.entities})
+    d = diff_documents(old, pulled)
+    assert [r.type for r in d.rel_added] == ["time"] and not d.rel_removed
+    lines = render_diff(d)
+    assert lines == [f"  + relation time: [20:40] EVENT:repatriation 'forcibly repatriated' -> "
+                     f"[{TEXT.index('2012')}:{TEXT.index('2012') + 4}] DATE '2012'"]
+    assert "?" not in "".join(lines)
+    # a removed relation and a retyped one are shown from the local version
+    retyped = make_doc(relations=[Relation(1, 2, 1, "affected")])
+    pulled_back = Document.from_record(from_doccano(export_of(retyped), "test"))
+    lines = render_diff(diff_documents(make_doc(), pulled_back))
+    assert ("  ~ relation agent: [20:40] EVENT:repatriation 'forcibly repatriated' -> [0:19] ACTOR "
+            "'Chinese authorities' becomes affected") in lines
+    assert sum(line.startswith("  - relation ") for line in lines) == 3
 
 
 def test_align_ids_keeps_old_ids_and_numbers_new_ones_after_them():

@@ -331,6 +331,9 @@ class DocDiff:
     rel_removed: list[Relation] = field(default_factory=list)
     rel_changed: list[tuple[Relation, Relation]] = field(default_factory=list)  # (old, new)
     span_map: dict[int, int] = field(default_factory=dict)  # new entity id -> old entity id
+    #: the two versions compared: the entity and relation ids above refer to these
+    old: Document | None = None
+    new: Document | None = None
 
     @property
     def empty(self) -> bool:
@@ -352,7 +355,7 @@ def diff_documents(old: Document | None, new: Document) -> DocDiff:
     Same offsets with another label or event type, or overlapping offsets with the same label,
     count as a changed span; a relation between matched spans with another type counts as changed.
     """
-    d = DocDiff()
+    d = DocDiff(old=old, new=new)
     old_ents = list(old.entities) if old else []
     old_by_offsets = {(e.start, e.end): e for e in old_ents}
     matched_old: set[int] = set()
@@ -430,20 +433,26 @@ def _span(doc: Document, e: Entity) -> str:
 
 
 def _rel(doc: Document, r: Relation) -> str:
+    """A relation with the spans it joins (offsets, label, text), looked up in its own version."""
     ents = doc.entity_by_id()
-    head, tail = ents.get(r.from_id), ents.get(r.to_id)
-    show = lambda e: repr(doc.span_text(e)) if e else "?"  # noqa: E731
-    return f"{r.type}: {show(head)} -> {show(tail)}"
+    show = lambda i: _span(doc, ents[i]) if i in ents else f"missing span {i}"  # noqa: E731
+    return f"{r.type}: {show(r.from_id)} -> {show(r.to_id)}"
 
 
-def render_diff(diff: DocDiff, old: Document | None, new: Document) -> list[str]:
-    """One line per difference: ``+`` added, ``-`` removed, ``~`` changed."""
+def render_diff(diff: DocDiff) -> list[str]:
+    """One line per difference: ``+`` added, ``-`` removed, ``~`` changed.
+
+    Spans and relations are shown from the version they belong to (``diff.old`` or ``diff.new``),
+    whose ids they carry: doccano numbers spans its own way, so the ids of a pulled version say
+    nothing about the local file's.
+    """
+    old, new = diff.old, diff.new
     lines = [f"  + {_span(new, e)}" for e in diff.added]
     lines += [f"  - {_span(old, e)}" for e in diff.removed]
     lines += [f"  ~ {_span(old, o)} -> {_span(new, n)}" for o, n in diff.changed]
     lines += [f"  + relation {_rel(new, r)}" for r in diff.rel_added]
     lines += [f"  - relation {_rel(old, r)}" for r in diff.rel_removed]
-    lines += [f"  ~ relation {_rel(old, o)} -> {n.type}" for o, n in diff.rel_changed]
+    lines += [f"  ~ relation {_rel(old, o)} becomes {n.type}" for o, n in diff.rel_changed]
     return lines
 
 
@@ -619,7 +628,7 @@ def render_pull(result: PullResult) -> list[str]:
         if d.candidate is not None:
             state = "new file" if d.local is None else ("no change" if d.diff.empty else d.diff.summary())
             lines.append(f"{d.doc_id} (version of {d.source}): {state}")
-            lines += render_diff(d.diff, d.local, d.candidate)
+            lines += render_diff(d.diff)
         else:
             lines.append(f"{d.doc_id}: {d.note}")
         for c in d.copies:
