@@ -61,7 +61,7 @@ def test_server_keeps_its_secret_key_private(doccano_server):
 def test_serve_command_stops_both_processes_on_sigterm(doccano_server, tmp_path):
     # doccano_server: the session's server has installed doccano's environment already
     port = free_port()
-    env = {**os.environ, "DOCCANO_USERNAME": "admin", "DOCCANO_PASSWORD": "serve-test-pw"}
+    env = {**os.environ, "DOCCANO_USERNAME": "admin", "DOCCANO_PASSWORD": "-serve-test-pw"}  # "-": not an option
     serve = "from nkner.doccano.cli import doccano_app; doccano_app()"
     args = ["serve", "--port", str(port), "--home", str(tmp_path / "home")]
     proc = subprocess.Popen([sys.executable, "-c", serve, *args], env=env, stdout=subprocess.PIPE,
@@ -230,24 +230,38 @@ def test_edit_in_doccano_is_seen_by_pull_and_applied(doccano_cli, doccano_client
     assert doccano_cli("pull", "--project", doccano_project, "--check").exit_code == 0
 
 
-def test_multiple_annotators_versions_and_agreement(doccano_cli, doccano_env, doccano_data, doccano_project):
-    assert doccano_cli("push", "--project", doccano_project, "--pre-annotate", "none").exit_code == 0
-    for user, password in USERS.items():
-        added = doccano_cli("add-annotator", "--project", doccano_project, "--username", user, "--password", password)
+LABELS_C = {"alice": [("2020", "DATE"), ("South Korea", "ACTOR"), ("resettled", "EVENT:flight"),
+                      ("150", "NUMBER"), ("defectors", "ACTOR"), ("North Korea", "LOCATION")],
+            "bob": [("2020", "DATE"), ("South Korea", "ACTOR"), ("resettled", "EVENT:legal_action"),
+                    ("defectors", "ACTOR"), ("North Korea", "LOCATION")]}
+
+
+def annotate_synth_c(doccano_cli, doccano_env, project: str, labels: dict) -> None:
+    """Push synth_c empty to ``project`` and label it as each user: spans, and one agent relation."""
+    assert doccano_cli("push", "--project", project, "--pre-annotate", "none").exit_code == 0
+    for user in labels:
+        added = doccano_cli("add-annotator", "--project", project, "--username", user, "--password", USERS[user])
         assert added.exit_code == 0, added.output
     text = load_document("synth_c").text
-    labels = {"alice": [("2020", "DATE"), ("South Korea", "ACTOR"), ("resettled", "EVENT:flight"),
-                        ("150", "NUMBER"), ("defectors", "ACTOR"), ("North Korea", "LOCATION")],
-              "bob": [("2020", "DATE"), ("South Korea", "ACTOR"), ("resettled", "EVENT:legal_action"),
-                      ("defectors", "ACTOR"), ("North Korea", "LOCATION")]}
     for user, spans in labels.items():
         client = login(doccano_env, user, USERS[user])
-        pid = project_id(client, doccano_project)
+        pid = project_id(client, project)
         ex = example_of(client, pid, "synth_c")
         types = span_type_ids(client, pid)
         made = {s: client.create_span(pid, ex.id, text.index(s), text.index(s) + len(s), types[label])
                 for s, label in spans}
         client.create_relation(pid, ex.id, made["resettled"].id, made["South Korea"].id, "agent")
+
+
+def test_multiple_annotators_versions_and_agreement(doccano_cli, doccano_env, doccano_data, doccano_project):
+    annotate_synth_c(doccano_cli, doccano_env, doccano_project, LABELS_C)
+    shown = doccano_cli("pull", "--project", doccano_project)
+    assert shown.exit_code == 0, shown.output
+    for user in USERS:  # a pull without --apply says what it would write, and writes nothing
+        assert f"  {user}'s version would go (with --apply) to {annotator_path(doccano_project, user, 'synth_c')}" \
+            in shown.stdout
+        assert not annotator_path(doccano_project, user, "synth_c").exists()
+    assert "keeps" not in shown.stdout
 
     result = doccano_cli("pull", "--project", doccano_project, "--apply")
     assert result.exit_code == 0, result.output
@@ -260,19 +274,81 @@ def test_multiple_annotators_versions_and_agreement(doccano_cli, doccano_env, do
     assert rows["EVENT"][4] == "0.000"
     assert rows["all"][2:5] == ["6", "5", "4"]  # "all labels": A, B, matched
     assert rows["all"][5] == "0.727"
+    assert "2 file(s) written" in out
     assert not annotation_path("synth_c").exists()  # no adjudicated version: gold untouched
     for user in USERS:
-        rec = read_record(annotator_path(user, "synth_c"))
+        assert f"  {user}'s version goes to {annotator_path(doccano_project, user, 'synth_c')}" in out
+        rec = read_record(annotator_path(doccano_project, user, "synth_c"))
         assert rec["meta"]["annotators"] == {"drafted_by": user}
-        assert len(rec["entities"]) == len(labels[user]) and len(rec["relations"]) == 1
-    bob_event = next(e for e in read_record(annotator_path("bob", "synth_c"))["entities"] if e["label"] == "EVENT")
+        assert rec["meta"]["doccano_project"] == doccano_project
+        assert len(rec["entities"]) == len(LABELS_C[user]) and len(rec["relations"]) == 1
+    bob_file = annotator_path(doccano_project, "bob", "synth_c")
+    bob_event = next(e for e in read_record(bob_file)["entities"] if e["label"] == "EVENT")
     assert bob_event["event_type"] == "legal_action"
 
     again = doccano_cli("pull", "--project", doccano_project, "--check")
     assert again.exit_code == 0, again.output  # the kept versions are up to date
+    assert "  alice's version is up to date in" in again.stdout
     chosen = doccano_cli("pull", "--project", doccano_project, "--gold-user", "alice", "--check")
     assert chosen.exit_code == 1
     assert "synth_c (version of alice): new file" in chosen.stdout
+
+
+def test_annotator_copies_are_kept_per_project(doccano_cli, doccano_env, doccano_data, doccano_project):
+    # the same annotators label the same document differently in two projects: applying the second
+    # project's pull must not overwrite the first project's copies
+    second = doccano_project + " (round 2)/x"  # any project name maps to one folder
+    annotate_synth_c(doccano_cli, doccano_env, doccano_project, LABELS_C)
+    swapped = {"alice": LABELS_C["bob"], "bob": LABELS_C["alice"]}
+    annotate_synth_c(doccano_cli, doccano_env, second, swapped)
+    for project in (doccano_project, second):
+        result = doccano_cli("pull", "--project", project, "--apply")
+        assert result.exit_code == 0, result.output
+        assert "2 file(s) written" in result.stdout
+    for project, labels in ((doccano_project, LABELS_C), (second, swapped)):
+        for user in USERS:
+            path = annotator_path(project, user, "synth_c")
+            assert path.parent.parent.parent == doccano_data / "annotations" / "annotators"
+            rec = read_record(path)
+            assert len(rec["entities"]) == len(labels[user]) and rec["meta"]["doccano_project"] == project
+    assert doccano_cli("pull", "--project", doccano_project, "--check").exit_code == 0
+    assert doccano_cli("pull", "--project", second, "--check").exit_code == 0
+
+
+def test_copies_of_the_layout_without_projects_are_migrated_not_lost(doccano_cli, doccano_env, doccano_data,
+                                                                    doccano_project):
+    annotate_synth_c(doccano_cli, doccano_env, doccano_project, LABELS_C)
+    # what the earlier layout (annotators/<user>/<doc_id>.jsonl) holds: alice's copy is this
+    # project's version (written by an earlier pull); bob's came from another project
+    from nkner.corpus.store import write_document
+    from nkner.doccano.sync import legacy_annotator_path
+
+    pulled = pull(connect(credentials_from_env()), doccano_project, doccano_env.url, "admin")
+    by_user = {c.user: c.doc for c in pulled.docs[0].copies}
+    write_document(by_user["alice"], path=legacy_annotator_path("alice", "synth_c"))
+    other = by_user["bob"]
+    other.entities, other.relations = other.entities[:2], []
+    write_document(other, path=legacy_annotator_path("bob", "synth_c"))
+    alice_before = legacy_annotator_path("alice", "synth_c").read_bytes()
+    bob_before = legacy_annotator_path("bob", "synth_c").read_bytes()
+
+    shown = doccano_cli("pull", "--project", doccano_project)
+    assert shown.exit_code == 0, shown.output
+    new_alice = annotator_path(doccano_project, "alice", "synth_c")
+    assert f"moved from {legacy_annotator_path('alice', 'synth_c')}" in shown.stdout
+    assert f"  bob's copy {legacy_annotator_path('bob', 'synth_c')} (from before copies were kept per project) " \
+        "differs from this project's version: left as it is" in shown.stdout
+    assert legacy_annotator_path("alice", "synth_c").read_bytes() == alice_before and not new_alice.exists()
+
+    applied = doccano_cli("pull", "--project", doccano_project, "--apply")
+    assert applied.exit_code == 0, applied.output
+    assert not legacy_annotator_path("alice", "synth_c").exists()
+    assert not legacy_annotator_path("alice", "synth_c").parent.exists()  # the emptied folder goes
+    assert read_record(new_alice)["entities"] == json.loads(alice_before)["entities"]
+    backups = list((doccano_data / ".cache" / "nkner" / "doccano-backups").glob("*/annotations/annotators/alice/*"))
+    assert [b.read_bytes() for b in backups] == [alice_before]
+    assert legacy_annotator_path("bob", "synth_c").read_bytes() == bob_before  # never overwritten
+    assert len(read_record(annotator_path(doccano_project, "bob", "synth_c"))["entities"]) == 5
 
 
 # ------------------------------------------------------------------------------ errors

@@ -242,3 +242,18 @@ def test_pre_annotations_model_failure_is_unavailable(monkeypatch):
     monkeypatch.setattr(nkner.extract, "annotate", broken, raising=False)
     with pytest.raises(Unavailable, match="could not annotate d1"):
         pre_annotations([make_doc()], "model")
+
+
+# ------------------------------------------------------------------------------ annotator copies
+
+
+@pytest.mark.parametrize("name", ["round1", "round 2/x", "..", ".", "a%2Fb", "a/b", "é\\x", "nkner (v2)"])
+def test_project_folder_is_one_plain_folder_per_project(name, tmp_path):
+    from nkner.doccano.sync import annotator_path, project_folder
+
+    folder = project_folder(name)
+    assert "/" not in folder and "\\" not in folder and folder not in ("", ".", "..")
+    path = annotator_path(name, "alice", "d1", tmp_path)
+    assert path.parent.parent.parent == tmp_path / "annotations" / "annotators"
+    others = ["round1", "round 2/x", "..", ".", "a%2Fb", "a/b", "é\\x", "nkner (v2)"]
+    assert [project_folder(o) for o in others].count(folder) == 1  # no two projects share a folder

@@ -106,7 +106,7 @@ def pull(
         client = sync.connect(creds := sync.credentials_from_env())
         with console.status(f"Exporting doccano project {project!r} from {creds.url}"):
             result = sync.pull(client, project, creds.url, gold_user or creds.username)
-    for line in sync.render_pull(result):
+    for line in sync.render_pull(result, applying=apply):
         typer.echo(line)
     if result.agreement:
         typer.echo(agreement.render(result.agreement))

@@ -10,7 +10,7 @@
 
 Which version becomes gold: the gold user's (by default the account that pulls) when that user
 labelled the document, otherwise the only annotator's.  When several annotators labelled a
-document each version is also kept as ``annotations/annotators/<user>/<doc_id>.jsonl`` and
+document each version is also kept as ``annotations/annotators/<project>/<user>/<doc_id>.jsonl`` and
 agreement is measured; with several annotators and no version by the gold user, gold is left
 alone until someone adjudicates as the gold user.  Documents nobody labelled in doccano never
 touch local gold.
@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
+from urllib.parse import quote
 
 import requests
 from doccano_client import DoccanoClient
@@ -461,12 +462,18 @@ def render_diff(diff: DocDiff) -> list[str]:
 
 @dataclass
 class AnnotatorCopy:
-    """One annotator's version of a document, kept when several annotators labelled it."""
+    """One annotator's version of a document in one project, kept when several annotators labelled it."""
 
     user: str
     path: Path
     doc: Document
     changed: bool
+    #: a copy in the layout without projects (annotators/<user>/<doc_id>.jsonl) holding this very
+    #: version: apply moves it to ``path``
+    moved_from: Path | None = None
+    #: a copy in the layout without projects that differs from this version (it may come from
+    #: another project): left where it is
+    legacy_kept: Path | None = None
 
 
 @dataclass
@@ -524,8 +531,20 @@ def download_records(client: DoccanoClient, project: Project) -> dict[str, list[
     return out
 
 
-def annotator_path(user: str, doc_id: str, root: Path | None = None) -> Path:
-    """Where one annotator's version of a document is kept."""
+def project_folder(project: str) -> str:
+    """The folder name of a doccano project under ``annotations/annotators/`` (any project name)."""
+    if project in ("", ".", ".."):
+        return "".join(f"%{ord(c):02X}" for c in project) or "%"
+    return "".join(c if c.isalnum() or c in " @+-._,()" else quote(c, safe="") for c in project)
+
+
+def annotator_path(project: str, user: str, doc_id: str, root: Path | None = None) -> Path:
+    """Where one annotator's version of a document in one doccano project is kept."""
+    return annotations_dir(root) / "annotators" / project_folder(project) / user / f"{doc_id}.jsonl"
+
+
+def legacy_annotator_path(user: str, doc_id: str, root: Path | None = None) -> Path:
+    """Where copies were kept before they were keyed by project (``annotators/<user>/<doc_id>.jsonl``)."""
     return annotations_dir(root) / "annotators" / user / f"{doc_id}.jsonl"
 
 
@@ -561,13 +580,26 @@ def _load_local(doc_id: str, root: Path | None, problems: list[str]) -> Document
         return None
 
 
-def _annotator_copy(user: str, version: Document, root: Path | None) -> AnnotatorCopy:
-    path = annotator_path(user, version.id, root)
-    old = Document.from_record(read_record(path), source=str(path)) if path.exists() else None
+def _read_copy(path: Path) -> Document | None:
+    return Document.from_record(read_record(path), source=str(path)) if path.exists() else None
+
+
+def _annotator_copy(project: str, user: str, version: Document, root: Path | None) -> AnnotatorCopy:
+    path = annotator_path(project, user, version.id, root)
+    legacy_path = legacy_annotator_path(user, version.id, root)
+    old, legacy = _read_copy(path), _read_copy(legacy_path)
     doc = Document(version.id, version.text, version.metadata, version.entities, version.relations,
-                   {**version.meta, "status": "draft", "annotators": {"drafted_by": user}})
+                   {**version.meta, "status": "draft", "annotators": {"drafted_by": user},
+                    "doccano_project": project})
+    moved_from = kept = None
+    if old is None and legacy is not None:
+        if diff_documents(legacy, doc).empty:
+            old, moved_from = legacy, legacy_path  # this project's copy: it moves, ids and all
+        else:
+            kept = legacy_path  # from another project, or older: never overwritten, never moved
     diff = diff_documents(old, doc)
-    return AnnotatorCopy(user, path, align_ids(doc, old, diff), old is None or not diff.empty)
+    return AnnotatorCopy(user, path, align_ids(doc, old, diff), moved_from is not None or old is None
+                         or not diff.empty, moved_from, kept)
 
 
 def pull(client: DoccanoClient, project_name: str, url: str, gold_user: str,
@@ -615,14 +647,30 @@ def pull(client: DoccanoClient, project_name: str, url: str, gold_user: str,
             item.diff = diff_documents(item.local, version)
             item.candidate = align_ids(version, item.local, item.diff)
         if len(by_user) > 1:
-            item.copies = [_annotator_copy(user, v, root) for user, v in sorted(by_user.items())]
+            item.copies = [_annotator_copy(project_name, user, v, root) for user, v in sorted(by_user.items())]
         docs.append(item)
     multi = {doc_id: by_user for doc_id, by_user in versions.items() if len(by_user) > 1}
     return PullResult(project_name, docs, agreement(multi))
 
 
-def render_pull(result: PullResult) -> list[str]:
-    """The per-document report of a pull: source, diff summary and lines, kept copies, warnings."""
+def _render_copy(c: AnnotatorCopy, applying: bool) -> list[str]:
+    if not c.changed:
+        lines = [f"  {c.user}'s version is up to date in {c.path}"]
+    else:
+        lines = [f"  {c.user}'s version {'goes' if applying else 'would go (with --apply)'} to {c.path}"
+                 + (f", moved from {c.moved_from}" if c.moved_from else "")]
+    if c.legacy_kept:
+        lines.append(f"  {c.user}'s copy {c.legacy_kept} (from before copies were kept per project) differs "
+                     "from this project's version: left as it is")
+    return lines
+
+
+def render_pull(result: PullResult, applying: bool = False) -> list[str]:
+    """The per-document report of a pull: source, diff summary and lines, annotator copies, warnings.
+
+    ``applying`` says whether :func:`apply` writes the result (the copies' lines say "goes to"
+    instead of "would go").
+    """
     lines = []
     for d in result.docs:
         if d.candidate is not None:
@@ -632,7 +680,7 @@ def render_pull(result: PullResult) -> list[str]:
         else:
             lines.append(f"{d.doc_id}: {d.note}")
         for c in d.copies:
-            lines.append(f"  keeps {c.user}'s version in {c.path}{'' if c.changed else ' (unchanged)'}")
+            lines += _render_copy(c, applying)
         lines += [f"  warning {w}" for w in d.warnings]
     if not result.docs:
         lines.append(f"project {result.project!r}: no document has annotations yet")
@@ -645,18 +693,22 @@ def render_pull(result: PullResult) -> list[str]:
 def apply(result: PullResult, root: Path | None = None) -> list[str]:
     """Write the pulled versions that differ from the local files; back up every file replaced.
 
-    Returns one line per file written (with its backup, if any).
+    An annotator copy found in the layout without projects and identical to this project's
+    version is moved (written to its new place, then removed from the old one).  Returns one line
+    per file written (with its backup or former place, if any).
     """
     writes: list[tuple[Path, Document]] = []
+    moves: dict[Path, Path] = {}  # new path -> old path
     for d in result.docs:
         if d.candidate is not None and (d.local is None or not d.diff.empty):
             writes.append((annotation_path(d.doc_id, root), d.candidate))
         writes += [(c.path, c.doc) for c in d.copies if c.changed]
+        moves.update({c.path: c.moved_from for c in d.copies if c.changed and c.moved_from})
     base = Path(root or data_root())
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
     backup_dir = base / ".cache" / "nkner" / "doccano-backups" / stamp
     backups: dict[Path, Path] = {}
-    for path, _ in writes:
+    for path in [p for p, _ in writes] + list(moves.values()):
         if path.exists():
             backup = backup_dir / path.resolve().relative_to(base.resolve())
             backup.parent.mkdir(parents=True, exist_ok=True)
@@ -665,5 +717,11 @@ def apply(result: PullResult, root: Path | None = None) -> list[str]:
     lines = []
     for path, doc in writes:
         write_document(doc, path=path)
-        lines.append(f"wrote {path}" + (f" (previous version in {backups[path]})" if path in backups else ""))
+        lines.append(f"wrote {path}" + (f" (previous version in {backups[path]})" if path in backups else "")
+                     + (f" (moved from {moves[path]}, backed up in {backups[moves[path]]})"
+                        if path in moves else ""))
+    for old in moves.values():
+        old.unlink()
+        if not any(old.parent.iterdir()):
+            old.parent.rmdir()
     return lines
