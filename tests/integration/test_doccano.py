@@ -159,6 +159,39 @@ def test_push_model_unavailable_creates_nothing(doccano_cli, doccano_client, doc
     assert find_project(doccano_client, doccano_project) is None
 
 
+def test_push_renames_the_labels_of_older_projects(doccano_cli, doccano_client, doccano_project):
+    # a project made when event labels were EVENT:<type> and LEGAL_INSTRUMENT had its full name
+    from nkner.doccano.mapping import to_doccano
+
+    project = doccano_client.create_project(doccano_project, project_type="SequenceLabeling", use_relation=True,
+                                            description="older nkner project")
+    old_names = {"EVENT:flight": "flight", "EVENT:crisis": "crisis", "LEGAL_INSTRUMENT": "LEGAL_INSTR"}
+    old_ids = {name: doccano_client.create_label_type(project.id, "span", name, color="#ff9561").id
+               for name in old_names}
+    doc = load_document("synth_b")
+    record = to_doccano(doc, doc.entities, doc.relations)
+    for e in record["entities"]:
+        e["label"] = {"flight": "EVENT:flight", "crisis": "EVENT:crisis"}.get(e["label"], e["label"])
+    upload_records(doccano_client, project.id, [record])
+    ex = example_of(doccano_client, project.id, "synth_b")
+    fled = next(sp for sp in doccano_client.list_spans(project.id, ex.id) if ex.text[sp.start_offset:sp.end_offset]
+                == "fled")
+    assert fled.label == old_ids["EVENT:flight"]
+
+    result = doccano_cli("push", "--project", doccano_project)
+    assert result.exit_code == 0, result.output
+    spans = {t.text: t for t in doccano_client.list_label_types(project.id, "span")}
+    assert set(spans) == {s.name for s in span_label_specs()}  # renamed, not duplicated
+    for old, new in old_names.items():
+        assert spans[new].id == old_ids[old]
+    assert spans["flight"].background_color != spans["crisis"].background_color
+    fled = next(sp for sp in doccano_client.list_spans(project.id, ex.id) if sp.id == fled.id)
+    assert fled.label == spans["flight"].id  # the span keeps its label under the new name
+    pulled = doccano_cli("pull", "--project", doccano_project, "--check")
+    assert pulled.exit_code == 0, pulled.output
+    assert "synth_b (version of admin): no change" in pulled.stdout
+
+
 def test_failed_import_task_is_reported(doccano_cli, doccano_client, doccano_project):
     assert doccano_cli("push", "--project", doccano_project, "--docs", "synth_b").exit_code == 0
     pid = project_id(doccano_client, doccano_project)
@@ -192,11 +225,11 @@ def test_edit_in_doccano_is_seen_by_pull_and_applied(doccano_cli, doccano_client
     ex = example_of(doccano_client, pid, "synth_a")
     types = span_type_ids(doccano_client, pid)
     spans = {ex.text[s.start_offset:s.end_offset]: s for s in doccano_client.list_spans(pid, ex.id)}
-    doccano_client.update_span(pid, ex.id, spans["forcibly repatriated"].id, label=types["EVENT:abuse"])
+    doccano_client.update_span(pid, ex.id, spans["forcibly repatriated"].id, label=types["abuse"])
     party_to = next(r for r in doccano_client.list_relations(pid, ex.id) if r.from_id == spans["China"].id)
     doccano_client.delete_relation(pid, ex.id, party_to.id)
     start = ex.text.index("respect")
-    respect = doccano_client.create_span(pid, ex.id, start, start + len("respect"), types["EVENT:advocacy"])
+    respect = doccano_client.create_span(pid, ex.id, start, start + len("respect"), types["advocacy"])
     doccano_client.create_relation(pid, ex.id, respect.id, spans["China"].id, "agent")
     gold_file = annotation_path("synth_a")
     old_bytes = gold_file.read_bytes()
@@ -230,9 +263,9 @@ def test_edit_in_doccano_is_seen_by_pull_and_applied(doccano_cli, doccano_client
     assert doccano_cli("pull", "--project", doccano_project, "--check").exit_code == 0
 
 
-LABELS_C = {"alice": [("2020", "DATE"), ("South Korea", "ACTOR"), ("resettled", "EVENT:flight"),
+LABELS_C = {"alice": [("2020", "DATE"), ("South Korea", "ACTOR"), ("resettled", "flight"),
                       ("150", "NUMBER"), ("defectors", "ACTOR"), ("North Korea", "LOCATION")],
-            "bob": [("2020", "DATE"), ("South Korea", "ACTOR"), ("resettled", "EVENT:legal_action"),
+            "bob": [("2020", "DATE"), ("South Korea", "ACTOR"), ("resettled", "legal_action"),
                     ("defectors", "ACTOR"), ("North Korea", "LOCATION")]}
 
 
@@ -349,6 +382,35 @@ def test_copies_of_the_layout_without_projects_are_migrated_not_lost(doccano_cli
     assert [b.read_bytes() for b in backups] == [alice_before]
     assert legacy_annotator_path("bob", "synth_c").read_bytes() == bob_before  # never overwritten
     assert len(read_record(annotator_path(doccano_project, "bob", "synth_c"))["entities"]) == 5
+
+
+def test_add_annotator_sets_the_password_of_an_existing_user(doccano_cli, doccano_env, doccano_project):
+    assert doccano_cli("push", "--project", doccano_project, "--docs", "synth_b").exit_code == 0
+    first = doccano_cli("add-annotator", "--project", doccano_project, "--username", "carol",
+                        "--password", "carol-first-pw")
+    assert first.exit_code == 0, first.output
+    assert f"created user 'carol' is an annotator of project '{doccano_project}'" in first.stdout
+    login(doccano_env, "carol", "carol-first-pw")
+
+    changed = doccano_cli("add-annotator", "--project", doccano_project, "--username", "carol",
+                          "--password", "carol-second-pw")
+    assert changed.exit_code == 0, changed.output
+    assert "existing (password changed) user 'carol'" in changed.stdout
+    login(doccano_env, "carol", "carol-second-pw")
+    with pytest.raises(DoccanoError, match="refused the login of user 'carol'"):
+        login(doccano_env, "carol", "carol-first-pw")
+
+    weak = doccano_cli("add-annotator", "--project", doccano_project, "--username", "carol", "--password", "12")
+    assert weak.exit_code == 1
+    assert "doccano refused the new password of user 'carol'" in weak.stderr
+    assert "too short" in weak.stderr and "the password was not changed" in weak.stderr
+    login(doccano_env, "carol", "carol-second-pw")
+
+    # an existing user without --password: no prompt, password left as it is
+    kept = doccano_cli("add-annotator", "--project", doccano_project, "--username", "carol")
+    assert kept.exit_code == 0, kept.output
+    assert f"existing user 'carol' is an annotator of project '{doccano_project}'" in kept.stdout
+    login(doccano_env, "carol", "carol-second-pw")
 
 
 # ------------------------------------------------------------------------------ errors

@@ -5,8 +5,9 @@ import pytest
 
 from nkner.corpus.store import Document, Entity, Relation, sha256_text
 from nkner.doccano import DoccanoError, Unavailable
-from nkner.doccano.mapping import (EVENT_PREFIX, from_doccano, parse_span_label, relation_label_specs,
-                                   span_label_name, span_label_specs, text_color, to_doccano)
+from nkner.doccano.mapping import (DOCCANO_MAX_LABEL_LENGTH, EVENT_COLORS, LEGACY_EVENT_PREFIX, from_doccano,
+                                   parse_span_label, relation_label_specs, span_label_name, span_label_specs,
+                                   text_color, to_doccano)
 from nkner.doccano.sync import align_ids, diff_documents, pre_annotations, render_diff
 from nkner.schema import EVENT_TYPE_NAMES, LABELS, RELATION_TYPES, SCHEMA_VERSION
 
@@ -39,37 +40,53 @@ def make_doc(entities=None, relations=None, meta=None) -> Document:
 @pytest.mark.parametrize("event_type", EVENT_TYPE_NAMES)
 def test_event_types_map_to_their_own_label_and_back(event_type):
     name = span_label_name("EVENT", event_type)
-    assert name == f"{EVENT_PREFIX}{event_type}"
+    assert name == event_type
     assert parse_span_label(name) == ("EVENT", event_type)
+    # projects made before named them EVENT:<type>; their exports still read right
+    assert parse_span_label(LEGACY_EVENT_PREFIX + event_type) == ("EVENT", event_type)
 
 
 @pytest.mark.parametrize("label", [lab.name for lab in LABELS if lab.name != "EVENT"])
-def test_other_labels_keep_their_name(label):
-    assert span_label_name(label) == label
-    assert parse_span_label(label) == (label, None)
+def test_other_labels_keep_their_name_unless_too_long(label):
+    name = span_label_name(label)
+    assert name == label if len(label) <= DOCCANO_MAX_LABEL_LENGTH else name == "LEGAL_INSTR"
+    assert parse_span_label(name) == (label, None)
+    assert parse_span_label(label) == (label, None)  # the name of older projects
 
 
 def test_span_labels_cover_the_schema_with_unique_shortcuts():
     specs = span_label_specs()
     names = [s.name for s in specs]
     assert "EVENT" not in names  # an EVENT span always carries its type
-    assert set(names) == {lab.name for lab in LABELS if lab.name != "EVENT"} | {
-        f"EVENT:{t}" for t in EVENT_TYPE_NAMES}
+    assert set(names) == {span_label_name(lab.name) for lab in LABELS if lab.name != "EVENT"} | set(EVENT_TYPE_NAMES)
     keys = [s.suffix_key for s in specs]
     assert None not in keys and len(set(keys)) == len(keys)
-    by_name = {lab.name: lab for lab in LABELS}
+    by_name = {span_label_name(lab.name): lab for lab in LABELS}
     for spec in specs:
-        schema_label = by_name[parse_span_label(spec.name)[0]]
-        assert spec.color == schema_label.color
         if spec.name in by_name:
-            assert spec.suffix_key == schema_label.shortcut
+            lab = by_name[spec.name]
+            assert spec.color == lab.color and spec.suffix_key == lab.shortcut
+            assert spec.former_names == (() if spec.name == lab.name else (lab.name,))
+        else:
+            assert spec.color == EVENT_COLORS[spec.name]
+            assert spec.former_names == (LEGACY_EVENT_PREFIX + spec.name,)
+
+
+def test_every_span_label_name_fits_doccanos_annotation_view():
+    assert all(len(s.name) <= DOCCANO_MAX_LABEL_LENGTH for s in span_label_specs())
+
+
+def test_every_span_label_has_its_own_colour():
+    colors = [s.color.lower() for s in span_label_specs()]
+    assert len(set(colors)) == len(colors)
+    assert set(EVENT_COLORS) == set(EVENT_TYPE_NAMES)
 
 
 def test_event_shortcuts_are_first_free_letters():
     keys = {s.name: s.suffix_key for s in span_label_specs()}
-    assert keys["EVENT:repatriation"] == "r"
-    assert keys["EVENT:flight"] == "f"
-    assert keys["EVENT:detention"] == "t"  # d is DATE's, e was EVENT's
+    assert keys["repatriation"] == "r"
+    assert keys["flight"] == "f"
+    assert keys["detention"] == "t"  # d is DATE's, e was EVENT's
 
 
 def test_relation_types_match_the_schema():
@@ -100,7 +117,7 @@ def export_of(doc: Document) -> dict:
 def test_to_doccano_record_shape():
     rec = to_doccano(make_doc(), make_doc().entities, [])
     assert rec["doc_id"] == "d1" and rec["text_sha256"] == sha256_text(TEXT)
-    assert {e["label"] for e in rec["entities"]} == {"ACTOR", "EVENT:repatriation", "NUMBER", "DATE"}
+    assert {e["label"] for e in rec["entities"]} == {"ACTOR", "repatriation", "NUMBER", "DATE"}
     assert all("event_type" not in e for e in rec["entities"])
     assert rec["relations"] == []
     assert rec["nkner"]["status"] == "reviewed" and "doc_id" not in rec["nkner"]

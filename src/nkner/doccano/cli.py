@@ -124,13 +124,18 @@ def pull(
 def add_annotator(
     project: str = typer.Option(..., "--project", help="doccano project name."),
     username: str = typer.Option(..., "--username", help="Annotator's doccano account (created if missing)."),
-    password: str = typer.Option(..., "--password", prompt=True, hide_input=True, confirmation_prompt=True,
-                                 help="Password for a new account (asked when not given)."),
+    password: Optional[str] = typer.Option(None, "--password", help="Password of a new account (asked when "
+                                           "not given); for an existing account, its new password."),
 ) -> None:
-    """Create an annotator account (as the admin) and add it to the project."""
+    """Create an annotator account (as the admin), or set its password, and add it to the project."""
     from nkner.doccano import sync
 
     with _reported():
         creds = sync.credentials_from_env()
-        created = sync.add_annotator(sync.connect(creds), project, creds.url, username, password)
-    typer.echo(f"{'created' if created else 'existing'} user {username!r} is an annotator of project {project!r}")
+        client = sync.connect(creds)
+        if password is None and not sync.user_exists(client, username):
+            password = typer.prompt(f"Password for the new user {username!r}", hide_input=True,
+                                    confirmation_prompt=True)
+        created, password_set = sync.add_annotator(client, project, creds.url, username, password)
+    state = "created" if created else ("existing (password changed)" if password_set else "existing")
+    typer.echo(f"{state} user {username!r} is an annotator of project {project!r}")

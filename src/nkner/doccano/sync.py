@@ -17,6 +17,7 @@ touch local gold.
 """
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -45,7 +46,7 @@ from nkner.corpus.store import doc_ids as corpus_ids
 from nkner.corpus.validate import validate_record
 from nkner.doccano import DoccanoError, Unavailable
 from nkner.doccano.agreement import PairAgreement, agreement
-from nkner.doccano.mapping import (from_doccano, has_annotations, relation_label_specs, span_label_name,
+from nkner.doccano.mapping import (display_label, from_doccano, has_annotations, relation_label_specs, span_label_name,
                                    span_label_specs, to_doccano)
 
 DEFAULT_URL = "http://127.0.0.1:8000"
@@ -158,12 +159,15 @@ def ensure_project(client: DoccanoClient, name: str) -> Project:
 
 
 def sync_label_types(client: DoccanoClient, project_id: int) -> None:
-    """Create or update the span labels and relation types from the schema (colours, shortcuts)."""
+    """Create or update the span labels and relation types from the schema (colours, shortcuts).
+
+    A label under one of its former names (``EVENT:<type>``) is renamed, so that its spans keep it.
+    """
     for repo, specs in ((SpanTypeRepository(_api(client)), span_label_specs()),
                         (RelationTypeRepository(_api(client)), relation_label_specs())):
         existing = {lt.text: lt for lt in repo.list(project_id)}
         for spec in specs:
-            have = existing.get(spec.name)
+            have = next((existing[n] for n in (spec.name, *spec.former_names) if n in existing), None)
             want = LabelType(id=have.id if have else None, text=spec.name, suffix_key=spec.suffix_key,
                              background_color=spec.color, text_color=spec.text_color)
             try:
@@ -176,25 +180,68 @@ def sync_label_types(client: DoccanoClient, project_id: int) -> None:
                                    f"{exc}") from exc
 
 
-def add_annotator(client: DoccanoClient, project_name: str, url: str, username: str, password: str,
-                  role: str = "annotator") -> bool:
-    """Create the doccano account ``username`` if needed and make it a member of the project.
-
-    Returns True when the account was created.  Needs an administrator's login.
-    """
-    project = require_project(client, project_name, url)
-    created = False
+def user_exists(client: DoccanoClient, username: str) -> bool:
     try:
         client.find_user_by_name(username)
     except ValueError:
+        return False
+    return True
+
+
+def set_password(client: DoccanoClient, url: str, username: str, password: str) -> None:
+    """Set the password of the doccano account ``username`` (needs a superuser's login).
+
+    doccano 1.8.4's API lets an account change only its own password; an administrator sets
+    another account's through Django's admin site, which this submits (same session, same
+    password rules as the site: at least 8 characters, not too common, not all digits, not like
+    the user name).  Raises :class:`DoccanoError` with doccano's reasons when it is refused.
+    """
+    user = client.find_user_by_name(username)
+    session = _api(client)._session
+    form_url = f"{url.rstrip('/')}/admin/auth/user/{user.id}/password/"
+    page = session.get(form_url, allow_redirects=False)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text) if page.status_code == 200 else None
+    if token is None:
+        raise DoccanoError(f"cannot set the password of doccano user {username!r}: the admin page {form_url} "
+                           f"answered HTTP {page.status_code} (the account {url} logs in with must be a "
+                           "superuser); the password was not changed")
+    done = session.post(form_url, data={"csrfmiddlewaretoken": token.group(1), "password1": password,
+                                        "password2": password},
+                        headers={"Referer": form_url,  # the client's session sends JSON by default
+                                 "Content-Type": "application/x-www-form-urlencoded"}, allow_redirects=False)
+    if done.status_code != 302:
+        reasons = re.findall(r'<ul class="errorlist[^"]*">\s*<li>(.*?)</li>', done.text, flags=re.S)
+        raise DoccanoError(f"doccano refused the new password of user {username!r}: "
+                           f"{'; '.join(html.unescape(r) for r in reasons) or f'HTTP {done.status_code}'}; "
+                           "the password was not changed")
+
+
+def add_annotator(client: DoccanoClient, project_name: str, url: str, username: str,
+                  password: str | None, role: str = "annotator") -> tuple[bool, bool]:
+    """Create the doccano account ``username`` if needed and make it a member of the project.
+
+    ``password`` is the new account's password; for an existing account it replaces the
+    current one (None leaves it).  Returns (account created, password set).  Needs an
+    administrator's login.
+    """
+    project = require_project(client, project_name, url)
+    try:
+        client.find_user_by_name(username)
+    except ValueError:
+        if not password:
+            raise DoccanoError(f"doccano user {username!r} does not exist: give --password to create it")
         try:
             client.create_user(username, password)
         except DoccanoAPIError as exc:
-            raise DoccanoError(f"cannot create doccano user {username!r}: {exc}") from exc
+            raise DoccanoError(f"cannot create doccano user {username!r}: {exc.response.text or exc}") from exc
         created = True
+    else:
+        created = False
+        if password:
+            set_password(client, url, username, password)
     if username not in {m.username for m in client.list_members(project.id)}:
         client.add_member(project.id, username, role)
-    return created
+    return created, bool(password)
 
 
 # ------------------------------------------------------------------------------ push
@@ -430,7 +477,7 @@ def align_ids(new: Document, old: Document | None, diff: DocDiff) -> Document:
 
 
 def _span(doc: Document, e: Entity) -> str:
-    return f"[{e.start}:{e.end}] {span_label_name(e.label, e.event_type)} {doc.span_text(e)!r}"
+    return f"[{e.start}:{e.end}] {display_label(e.label, e.event_type)} {doc.span_text(e)!r}"
 
 
 def _rel(doc: Document, r: Relation) -> str:
