@@ -413,6 +413,79 @@ def test_add_annotator_sets_the_password_of_an_existing_user(doccano_cli, doccan
     login(doccano_env, "carol", "carol-second-pw")
 
 
+# ------------------------------------------------------------------------------ active learning
+
+REPORT = Path(__file__).resolve().parents[2] / "samples" / "report-2024-returns.txt"
+
+
+def test_select_uncertain_pushes_the_most_uncertain_excerpts_and_pull_adds_them(doccano_cli, doccano_client,
+                                                                               doccano_data, doccano_project,
+                                                                               tmp_path):
+    from nkner.corpus.store import load_metadata, read_text_exact, sha256_text
+    from nkner.doccano.select import excerpts_of, rank, score_segments
+    from nkner.doccano.sync import load_model
+
+    report = tmp_path / "report.txt"
+    report.write_text(REPORT.read_text(encoding="utf-8"), encoding="utf-8")
+    expected = rank(score_segments(load_model(), excerpts_of(report)), "uncertain")
+    assert len(expected) > 3 and expected[0].uncertainty > expected[-1].uncertainty
+
+    pushed = doccano_cli("push", "--project", doccano_project, "--select", "uncertain", "--from", report, "-n", 2)
+    assert pushed.exit_code == 0, pushed.output
+    assert f"2 of {len(expected)} excerpts uploaded (selection: uncertain)" in pushed.stdout
+    pid = project_id(doccano_client, doccano_project)
+    examples = {ex.meta["doc_id"]: ex for ex in doccano_client.list_examples(pid)}
+    assert sorted(examples) == sorted(s.doc_id for s in expected[:2])  # the two most uncertain
+    text = read_text_exact(report)
+    for seg in expected[:2]:
+        ex = examples[seg.doc_id]
+        prov = ex.meta["excerpt_of"]
+        assert (prov["path"], prov["report_sha256"]) == (str(report), sha256_text(text))
+        assert ex.text == seg.text and ex.text.strip() == text[prov["start"]:prov["end"]]
+        assert prov["excerpt_sha256"] == sha256_text(ex.text)
+        assert ex.meta["nkner"]["selection"]["strategy"] == "uncertain"
+        assert len(doccano_client.list_spans(pid, ex.id)) == len(seg.entities) > 0  # model pre-annotations
+        assert f"uploaded {seg.doc_id}: {report} [{prov['start']}:{prov['end']}]" in pushed.stdout
+
+    shown = doccano_cli("pull", "--project", doccano_project)
+    assert shown.exit_code == 0, shown.output
+    first = expected[0]
+    assert (f"{first.doc_id} (version of admin): new excerpt of {report} [{first.start}:{first.end}], to add (with "
+            "--apply) to the corpus") in shown.stdout
+    assert not (doccano_data / "corpus" / "raw" / f"{first.doc_id}.txt").exists()
+
+    applied = doccano_cli("pull", "--project", doccano_project, "--apply")
+    assert applied.exit_code == 0, applied.output
+    assert f"added {first.doc_id} to the corpus (excerpt of {report} [{first.start}:{first.end}])" in applied.stdout
+    for seg in expected[:2]:
+        row = load_metadata()[seg.doc_id]
+        assert row["kind"] == "excerpt" and row["excerpt_of"]["start"] == seg.start
+        doc = load_document(seg.doc_id)
+        assert doc.text == seg.text and len(doc.entities) == len(seg.entities)
+        assert doc.meta["excerpt_of"]["path"] == str(report)
+    assert load_document("synth_a").entities  # the rest of the corpus is as it was
+    assert doccano_cli("pull", "--project", doccano_project, "--check").exit_code == 0
+
+    # the next round skips what the corpus has and takes the next most uncertain excerpt
+    again = doccano_cli("push", "--project", doccano_project, "--select", "uncertain", "--from", report, "-n", 1)
+    assert again.exit_code == 0, again.output
+    assert f"skipped {first.doc_id}: already in the corpus or the project" in again.stdout
+    assert f"uploaded {expected[2].doc_id}" in again.stdout
+
+
+def test_select_needs_its_inputs(doccano_cli, doccano_client, doccano_data, doccano_project, tmp_path):
+    missing = tmp_path / "nope.txt"
+    result = doccano_cli("push", "--project", doccano_project, "--select", "uncertain", "--from", missing, "-n", 1)
+    assert result.exit_code == 1
+    assert f"{missing}: no such file" in result.stderr
+    no_n = doccano_cli("push", "--project", doccano_project, "--select", "uncertain", "--from", REPORT)
+    assert no_n.exit_code == 2 and "-n N" in no_n.output
+    mixed = doccano_cli("push", "--project", doccano_project, "--select", "random", "--from", REPORT, "-n", 1,
+                        "--docs", "synth_a")
+    assert mixed.exit_code == 2
+    assert find_project(doccano_client, doccano_project) is None
+
+
 # ------------------------------------------------------------------------------ errors
 
 

@@ -120,11 +120,16 @@ def relation_label_specs() -> list[LabelSpec]:
 
 
 def to_doccano(doc: Document, entities: list[Entity], relations: list[Relation]) -> dict:
-    """The doccano import record of ``doc`` with the given pre-annotations (possibly none)."""
+    """The doccano import record of ``doc`` with the given pre-annotations (possibly none).
+
+    An excerpt of a new report (``doc.meta["excerpt_of"]``: path, offsets, hashes) carries it as
+    the example's ``excerpt_of`` metadata too, so that annotators see where the text comes from.
+    """
     meta = {k: v for k, v in doc.meta.items() if k not in ("doc_id", "text_sha256")}
     meta.setdefault("schema", SCHEMA_VERSION)
     meta.setdefault("status", "draft")
     meta.setdefault("annotators", {})
+    extra = {"excerpt_of": meta["excerpt_of"]} if "excerpt_of" in meta else {}
     return {
         "text": doc.text,
         "entities": [{"id": e.id, "start_offset": e.start, "end_offset": e.end,
@@ -134,6 +139,7 @@ def to_doccano(doc: Document, entities: list[Entity], relations: list[Relation])
         "doc_id": doc.id,
         "text_sha256": sha256_text(doc.text),
         "nkner": meta,
+        **extra,
     }
 
 

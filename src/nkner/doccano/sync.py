@@ -40,6 +40,8 @@ from doccano_client.repositories.data_upload import DataUploadRepository
 from doccano_client.repositories.label_type import RelationTypeRepository, SpanTypeRepository
 from doccano_client.repositories.task_status import TaskStatusRepository
 
+from nkner.corpus.build import add_sources
+from nkner.corpus.clean import clean_text
 from nkner.corpus.store import (CorpusError, Document, Entity, Relation, annotation_path, annotations_dir,
                                 data_root, load, load_document, read_record, sha256_text, write_document)
 from nkner.corpus.store import doc_ids as corpus_ids
@@ -365,6 +367,80 @@ def push(client: DoccanoClient, project_name: str, doc_ids: list[str] | None = N
     return result
 
 
+@dataclass
+class SelectResult:
+    project_id: int
+    uploaded: list["Segment"] = field(default_factory=list)
+    #: excerpts that would have been chosen but are in the corpus or the project already
+    skipped: list[str] = field(default_factory=list)
+    candidates: int = 0
+
+
+def load_model(model: Path | str | None = None):
+    """The trained pipeline (default: the shipped model); :class:`Unavailable` when it cannot load."""
+    try:
+        from nkner.extract.run import load as load_pipeline
+
+        return load_pipeline(model)
+    except Exception as exc:  # a missing or broken model: nothing can be ranked or pre-annotated
+        raise Unavailable(f"--select needs a trained model{f' ({model})' if model else ''}, which could not "
+                          f"be loaded: {exc}") from exc
+
+
+def push_selected(client: DoccanoClient, project_name: str, paths: list[Path], n: int, strategy: str = "uncertain",
+                  unit: str = "sentence", nlp=None, root: Path | None = None, seed: int = 0) -> SelectResult:
+    """Push the ``n`` most informative excerpts of new reports, with the model's pre-annotations.
+
+    The reports are cut into ``unit`` s (:mod:`nkner.doccano.select`), each excerpt is scored by
+    the model and ranked by ``strategy``; excerpts whose text is in the corpus or in the project
+    already are skipped.  Each example records where it comes from (``excerpt_of``: path, offsets
+    in the report as read, hashes of the report and of the excerpt), so that a pull adds it to the
+    corpus as a new document.
+    """
+    from nkner.doccano.select import MIN_WORDS, excerpts_of, rank, score_segments
+
+    if n < 1:
+        raise DoccanoError(f"-n must be at least 1 (got {n})")
+    segments = [seg for path in paths for seg in excerpts_of(Path(path), unit)]
+    if not segments:
+        raise DoccanoError(f"no excerpt of {MIN_WORDS} words or more in {', '.join(map(str, paths))}")
+    nlp = nlp or load_model()
+    if strategy == "uncertain":
+        score_segments(nlp, segments)
+    known = set(corpus_ids(root))
+    existing = find_project(client, project_name)
+    if existing:
+        known |= {ex.meta.get("doc_id") for ex in client.list_examples(existing.id)}
+    chosen, skipped = [], []
+    for seg in rank(segments, strategy, seed=seed):
+        if len(chosen) == n:
+            break
+        if seg.doc_id in known:
+            skipped.append(seg.doc_id)
+        else:
+            chosen.append(seg)
+    if strategy != "uncertain":
+        score_segments(nlp, chosen)  # pre-annotations
+    records = []
+    for seg in chosen:
+        meta = {"status": "draft", "annotators": {}, "excerpt_of": seg.provenance(),
+                "selection": {"strategy": strategy, "unit": unit, "uncertainty_per_word": round(seg.uncertainty, 4),
+                              "model": nlp.meta.get("name", "")}}
+        doc = Document(seg.doc_id, seg.text, {}, seg.entities, seg.relations, meta)
+        _check_pre_annotations(doc, seg.entities, seg.relations)
+        records.append(to_doccano(doc, seg.entities, seg.relations))
+    project = ensure_project(client, project_name)
+    result = SelectResult(project.id, candidates=len(segments), skipped=skipped)
+    if records:
+        upload_records(client, project.id, records)
+        present = {ex.meta.get("doc_id") for ex in client.list_examples(project.id)}
+        missing = [seg.doc_id for seg in chosen if seg.doc_id not in present]
+        if missing:
+            raise DoccanoError(f"doccano's import reported success but these excerpts are missing: {', '.join(missing)}")
+    result.uploaded = chosen
+    return result
+
+
 # ------------------------------------------------------------------------------ diff
 
 
@@ -535,6 +611,8 @@ class DocPull:
     note: str = ""
     copies: list[AnnotatorCopy] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: provenance of an excerpt of a new report that is not in the corpus yet (apply adds it)
+    excerpt_of: dict | None = None
 
     @property
     def changed(self) -> bool:
@@ -595,15 +673,34 @@ def legacy_annotator_path(user: str, doc_id: str, root: Path | None = None) -> P
     return annotations_dir(root) / "annotators" / user / f"{doc_id}.jsonl"
 
 
-def _version(raw: dict, user: str, project: str, root: Path | None,
-             texts: dict[str, str], problems: list[str]) -> tuple[Document, list[str]] | None:
-    """Map and validate one export record; None (and ``problems`` extended) when it is unusable."""
+def _new_excerpt_text(rec: dict, source: str) -> str:
+    """The text of an excerpt pushed by ``push --select`` that is not in the corpus yet, checked."""
+    text, prov = rec["text"], rec["meta"]["excerpt_of"]
+    if not isinstance(prov, dict) or sha256_text(text) != prov.get("excerpt_sha256"):
+        raise DoccanoError(f"{source} ({rec['meta']['doc_id']}): its text does not match the excerpt_sha256 "
+                           "recorded when it was pushed")
+    if clean_text(text).text != text:
+        raise DoccanoError(f"{source} ({rec['meta']['doc_id']}): the corpus cleaning would change this excerpt's "
+                           "text, so its spans would not fit the corpus text")
+    return text
+
+
+def _version(raw: dict, user: str, project: str, root: Path | None, texts: dict[str, str],
+             new_excerpts: dict[str, dict], problems: list[str]) -> tuple[Document, list[str]] | None:
+    """Map and validate one export record; None (and ``problems`` extended) when it is unusable.
+
+    An excerpt pushed by ``push --select`` and not in the corpus yet is validated against its own
+    text and recorded in ``new_excerpts`` (doc id -> provenance)."""
     source = f"project {project!r}, {user}'s example {raw.get('id')}"
     try:
         rec = from_doccano(raw, source)
         doc_id = rec["meta"]["doc_id"]
         if doc_id not in texts:
-            texts[doc_id] = load_document(doc_id, root, with_annotations=False).text
+            if doc_id in new_excerpts or (rec["meta"].get("excerpt_of") and doc_id not in corpus_ids(root)):
+                texts[doc_id] = _new_excerpt_text(rec, source)
+                new_excerpts[doc_id] = rec["meta"]["excerpt_of"]
+            else:
+                texts[doc_id] = load_document(doc_id, root, with_annotations=False).text
     except (DoccanoError, CorpusError) as exc:
         problems.append(str(exc))
         return None
@@ -661,12 +758,13 @@ def pull(client: DoccanoClient, project_name: str, url: str, gold_user: str,
     texts: dict[str, str] = {}
     versions: dict[str, dict[str, Document]] = {}
     warnings: dict[str, list[str]] = {}
+    new_excerpts: dict[str, dict] = {}
     for user, records in sorted(exported.items()):
         if not SAFE_USERNAME.match(user):
             problems.append(f"doccano user name {user!r} cannot be used as a folder name")
             continue
         for raw in records:
-            mapped = _version(raw, user, project_name, root, texts, problems) if has_annotations(raw) else None
+            mapped = _version(raw, user, project_name, root, texts, new_excerpts, problems) if has_annotations(raw) else None
             if mapped is not None:
                 doc, warns = mapped
                 versions.setdefault(doc.id, {})[user] = doc
@@ -677,7 +775,8 @@ def pull(client: DoccanoClient, project_name: str, url: str, gold_user: str,
                            + "\n".join(f"  {p}" for p in problems))
     docs = []
     for doc_id, by_user in sorted(versions.items()):
-        item = DocPull(doc_id, locals_[doc_id], warnings=warnings.get(doc_id, []))
+        item = DocPull(doc_id, locals_[doc_id], warnings=warnings.get(doc_id, []),
+                       excerpt_of=new_excerpts.get(doc_id))
         if gold_user in by_user:
             item.source = gold_user
         elif len(by_user) == 1:
@@ -722,6 +821,10 @@ def render_pull(result: PullResult, applying: bool = False) -> list[str]:
     for d in result.docs:
         if d.candidate is not None:
             state = "new file" if d.local is None else ("no change" if d.diff.empty else d.diff.summary())
+            if d.excerpt_of:
+                x = d.excerpt_of
+                state = (f"new excerpt of {x.get('path')} [{x.get('start')}:{x.get('end')}], "
+                         f"{'added' if applying else 'to add (with --apply)'} to the corpus")
             lines.append(f"{d.doc_id} (version of {d.source}): {state}")
             lines += render_diff(d.diff)
         else:
@@ -737,6 +840,15 @@ def render_pull(result: PullResult, applying: bool = False) -> list[str]:
 # ------------------------------------------------------------------------------ apply
 
 
+def excerpt_source_row(doc_id: str, excerpt_of: dict) -> dict:
+    """The ``corpus/sources.json`` row of an excerpt pulled from doccano."""
+    where = f"{excerpt_of.get('path')} [{excerpt_of.get('start')}:{excerpt_of.get('end')}]"
+    return {"id": doc_id, "title": f"excerpt of {where}", "author": None, "publisher": None, "date": None,
+            "kind": "excerpt", "source_reference": f"characters {where} of the report as read (report sha256 "
+            f"{excerpt_of.get('report_sha256')}), chosen by `nkner doccano push --select`", "language": "en",
+            "excerpt_of": excerpt_of}
+
+
 def apply(result: PullResult, root: Path | None = None) -> list[str]:
     """Write the pulled versions that differ from the local files; back up every file replaced.
 
@@ -746,6 +858,16 @@ def apply(result: PullResult, root: Path | None = None) -> list[str]:
     """
     writes: list[tuple[Path, Document]] = []
     moves: dict[Path, Path] = {}  # new path -> old path
+    excerpts = [d for d in result.docs if d.excerpt_of and d.candidate is not None]
+    lines = []
+    if excerpts:
+        try:
+            add_sources([(excerpt_source_row(d.doc_id, d.excerpt_of), d.candidate.text) for d in excerpts], root,
+                        report=lines.append)
+        except CorpusError as exc:
+            raise DoccanoError(f"cannot add the pulled excerpts to the corpus: {exc}") from exc
+        lines += [f"added {d.doc_id} to the corpus (excerpt of {d.excerpt_of.get('path')} "
+                  f"[{d.excerpt_of.get('start')}:{d.excerpt_of.get('end')}])" for d in excerpts]
     for d in result.docs:
         if d.candidate is not None and (d.local is None or not d.diff.empty):
             writes.append((annotation_path(d.doc_id, root), d.candidate))
@@ -761,7 +883,6 @@ def apply(result: PullResult, root: Path | None = None) -> list[str]:
             backup.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, backup)
             backups[path] = backup
-    lines = []
     for path, doc in writes:
         write_document(doc, path=path)
         lines.append(f"wrote {path}" + (f" (previous version in {backups[path]})" if path in backups else "")
