@@ -156,6 +156,8 @@ def score_segments(nlp, segments: list[Segment], batch_size: int = 64) -> list[S
                 proc.threshold = rel_threshold
         else:
             docs = list(proc.pipe(docs, batch_size=batch_size)) if hasattr(proc, "pipe") else [proc(d) for d in docs]
+    # an event type's probability is at least 1/k (k types): uncertainty 1 there, 0 at probability 1
+    k = len(nlp.get_pipe("nkner_event_typer").model.classes) if "nkner_event_typer" in nlp.pipe_names else 0
     for doc, seg in zip(docs, segments):
         ids = {}
         seg.entities, seg.relations = [], []
@@ -163,11 +165,10 @@ def score_segments(nlp, segments: list[Segment], batch_size: int = 64) -> list[S
             event_type = e._.event_type if e.label_ == "EVENT" else None
             seg.entities.append(Entity(len(seg.entities) + 1, e.start_char, e.end_char, e.label_, event_type))
             ids[(e.start_char, e.end_char)] = seg.entities[-1].id
-            if e.label_ == "EVENT" and e._.event_score is not None:
-                k = len(nlp.get_pipe("nkner_event_typer").model.classes) or 1
-                floor = 1.0 / k
-                seg.decisions.append(Decision("event_type", f"{e.text} ({event_type})", e._.event_score, floor,
-                                              max(0.0, (1.0 - e._.event_score) / (1.0 - floor)) if k > 1 else 0.0))
+            if e.label_ == "EVENT" and e._.event_score is not None and k > 1:
+                p = e._.event_score
+                seg.decisions.append(Decision("event_type", f"{e.text} ({event_type})", p, 1.0 / k,
+                                              max(0.0, (1.0 - p) / (1.0 - 1.0 / k))))
         for r in doc._.relations or []:
             head, tail = doc.char_span(*r["head"]), doc.char_span(*r["tail"])
             what = f"{r['type']}: {head.text if head else '?'} -> {tail.text if tail else '?'}"

@@ -436,7 +436,8 @@ def push_selected(client: DoccanoClient, project_name: str, paths: list[Path], n
         present = {ex.meta.get("doc_id") for ex in client.list_examples(project.id)}
         missing = [seg.doc_id for seg in chosen if seg.doc_id not in present]
         if missing:
-            raise DoccanoError(f"doccano's import reported success but these excerpts are missing: {', '.join(missing)}")
+            raise DoccanoError("doccano's import reported success but these excerpts are missing: "
+                               + ", ".join(missing))
     result.uploaded = chosen
     return result
 
@@ -764,7 +765,8 @@ def pull(client: DoccanoClient, project_name: str, url: str, gold_user: str,
             problems.append(f"doccano user name {user!r} cannot be used as a folder name")
             continue
         for raw in records:
-            mapped = _version(raw, user, project_name, root, texts, new_excerpts, problems) if has_annotations(raw) else None
+            mapped = (_version(raw, user, project_name, root, texts, new_excerpts, problems)
+                      if has_annotations(raw) else None)
             if mapped is not None:
                 doc, warns = mapped
                 versions.setdefault(doc.id, {})[user] = doc
