@@ -52,9 +52,11 @@ def find_spans(text: str, spans: list[tuple[str, str, str | None]]) -> list[Enti
 
 
 def write_synthetic_corpus(root: Path) -> dict[str, Document]:
-    """A three-document corpus in ``root`` (two with gold annotations); returns the documents."""
+    """A three-document corpus in ``root`` (two with gold annotations; raw texts and sources.json
+    as `nkner corpus clean` expects them); returns the documents."""
     docs = {}
     for doc_id, (text, spans, rels) in SYNTHETIC.items():
+        atomic_write_text(root / "corpus" / "raw" / f"{doc_id}.txt", text)
         atomic_write_text(root / "corpus" / "clean" / f"{doc_id}.txt", text)
         doc = Document(doc_id, text, {"id": doc_id})
         if spans:
@@ -66,6 +68,8 @@ def write_synthetic_corpus(root: Path) -> dict[str, Document]:
     metadata = {"documents": [{"id": doc_id, "title": doc_id, "sha256_clean": sha256_text(text)}
                               for doc_id, (text, _, _) in SYNTHETIC.items()]}
     atomic_write_text(root / "corpus" / "metadata.json", json.dumps(metadata, indent=1))
+    sources = {"documents": [{"id": doc_id, "title": doc_id, "language": "en"} for doc_id in SYNTHETIC]}
+    atomic_write_text(root / "corpus" / "sources.json", json.dumps(sources, indent=1) + "\n")
     return docs
 
 

@@ -5,8 +5,9 @@ import pytest
 
 from nkner.corpus.store import Document, Entity, Relation, sha256_text
 from nkner.doccano import DoccanoError, Unavailable
-from nkner.doccano.mapping import (EVENT_PREFIX, from_doccano, parse_span_label, relation_label_specs,
-                                   span_label_name, span_label_specs, text_color, to_doccano)
+from nkner.doccano.mapping import (DOCCANO_MAX_LABEL_LENGTH, EVENT_COLORS, LEGACY_EVENT_PREFIX, from_doccano,
+                                   parse_span_label, relation_label_specs, span_label_name, span_label_specs,
+                                   text_color, to_doccano)
 from nkner.doccano.sync import align_ids, diff_documents, pre_annotations, render_diff
 from nkner.schema import EVENT_TYPE_NAMES, LABELS, RELATION_TYPES, SCHEMA_VERSION
 
@@ -39,37 +40,53 @@ def make_doc(entities=None, relations=None, meta=None) -> Document:
 @pytest.mark.parametrize("event_type", EVENT_TYPE_NAMES)
 def test_event_types_map_to_their_own_label_and_back(event_type):
     name = span_label_name("EVENT", event_type)
-    assert name == f"{EVENT_PREFIX}{event_type}"
+    assert name == event_type
     assert parse_span_label(name) == ("EVENT", event_type)
+    # projects made before named them EVENT:<type>; their exports still read right
+    assert parse_span_label(LEGACY_EVENT_PREFIX + event_type) == ("EVENT", event_type)
 
 
 @pytest.mark.parametrize("label", [lab.name for lab in LABELS if lab.name != "EVENT"])
-def test_other_labels_keep_their_name(label):
-    assert span_label_name(label) == label
-    assert parse_span_label(label) == (label, None)
+def test_other_labels_keep_their_name_unless_too_long(label):
+    name = span_label_name(label)
+    assert name == label if len(label) <= DOCCANO_MAX_LABEL_LENGTH else name == "LEGAL_INSTR"
+    assert parse_span_label(name) == (label, None)
+    assert parse_span_label(label) == (label, None)  # the name of older projects
 
 
 def test_span_labels_cover_the_schema_with_unique_shortcuts():
     specs = span_label_specs()
     names = [s.name for s in specs]
     assert "EVENT" not in names  # an EVENT span always carries its type
-    assert set(names) == {lab.name for lab in LABELS if lab.name != "EVENT"} | {
-        f"EVENT:{t}" for t in EVENT_TYPE_NAMES}
+    assert set(names) == {span_label_name(lab.name) for lab in LABELS if lab.name != "EVENT"} | set(EVENT_TYPE_NAMES)
     keys = [s.suffix_key for s in specs]
     assert None not in keys and len(set(keys)) == len(keys)
-    by_name = {lab.name: lab for lab in LABELS}
+    by_name = {span_label_name(lab.name): lab for lab in LABELS}
     for spec in specs:
-        schema_label = by_name[parse_span_label(spec.name)[0]]
-        assert spec.color == schema_label.color
         if spec.name in by_name:
-            assert spec.suffix_key == schema_label.shortcut
+            lab = by_name[spec.name]
+            assert spec.color == lab.color and spec.suffix_key == lab.shortcut
+            assert spec.former_names == (() if spec.name == lab.name else (lab.name,))
+        else:
+            assert spec.color == EVENT_COLORS[spec.name]
+            assert spec.former_names == (LEGACY_EVENT_PREFIX + spec.name,)
+
+
+def test_every_span_label_name_fits_doccanos_annotation_view():
+    assert all(len(s.name) <= DOCCANO_MAX_LABEL_LENGTH for s in span_label_specs())
+
+
+def test_every_span_label_has_its_own_colour():
+    colors = [s.color.lower() for s in span_label_specs()]
+    assert len(set(colors)) == len(colors)
+    assert set(EVENT_COLORS) == set(EVENT_TYPE_NAMES)
 
 
 def test_event_shortcuts_are_first_free_letters():
     keys = {s.name: s.suffix_key for s in span_label_specs()}
-    assert keys["EVENT:repatriation"] == "r"
-    assert keys["EVENT:flight"] == "f"
-    assert keys["EVENT:detention"] == "t"  # d is DATE's, e was EVENT's
+    assert keys["repatriation"] == "r"
+    assert keys["flight"] == "f"
+    assert keys["detention"] == "t"  # d is DATE's, e was EVENT's
 
 
 def test_relation_types_match_the_schema():
@@ -100,7 +117,7 @@ def export_of(doc: Document) -> dict:
 def test_to_doccano_record_shape():
     rec = to_doccano(make_doc(), make_doc().entities, [])
     assert rec["doc_id"] == "d1" and rec["text_sha256"] == sha256_text(TEXT)
-    assert {e["label"] for e in rec["entities"]} == {"ACTOR", "EVENT:repatriation", "NUMBER", "DATE"}
+    assert {e["label"] for e in rec["entities"]} == {"ACTOR", "repatriation", "NUMBER", "DATE"}
     assert all("event_type" not in e for e in rec["entities"])
     assert rec["relations"] == []
     assert rec["nkner"]["status"] == "reviewed" and "doc_id" not in rec["nkner"]
@@ -176,10 +193,32 @@ def test_diff_finds_relation_type_change():
 def test_render_diff_lines():
     old = make_doc()
     new = make_doc(old.entities[:4] + [Entity(9, 0, 7, "ACTOR")], old.relations[:3])
-    lines = render_diff(diff_documents(old, new), old, new)
+    lines = render_diff(diff_documents(old, new))
     assert "  + [0:7] ACTOR 'Chinese'" in lines
-    assert f"  - [{TEXT.index('2012')}:{TEXT.index('2012') + 4}] DATE '2012'" in lines
-    assert "  - relation time: 'forcibly repatriated' -> '2012'" in lines
+    date = f"[{TEXT.index('2012')}:{TEXT.index('2012') + 4}] DATE '2012'"
+    assert f"  - {date}" in lines
+    assert f"  - relation time: [20:40] EVENT:repatriation 'forcibly repatriated' -> {date}" in lines
+
+
+def test_render_diff_names_the_spans_of_relations_under_doccano_ids():
+    # doccano numbers spans and relations its own way: an added relation must be shown with the
+    # spans of the pulled version, not looked up by id in the local file
+    old = make_doc(relations=make_doc().relations[:3])
+    pulled = Document.from_record(from_doccano(export_of(make_doc()), "test"))
+    assert {e.id for e in pulled.entities}.isdisjoint({e.id for e in old.entities})
+    d = diff_documents(old, pulled)
+    assert [r.type for r in d.rel_added] == ["time"] and not d.rel_removed
+    lines = render_diff(d)
+    assert lines == [f"  + relation time: [20:40] EVENT:repatriation 'forcibly repatriated' -> "
+                     f"[{TEXT.index('2012')}:{TEXT.index('2012') + 4}] DATE '2012'"]
+    assert "?" not in "".join(lines)
+    # a removed relation and a retyped one are shown from the local version
+    retyped = make_doc(relations=[Relation(1, 2, 1, "affected")])
+    pulled_back = Document.from_record(from_doccano(export_of(retyped), "test"))
+    lines = render_diff(diff_documents(make_doc(), pulled_back))
+    assert ("  ~ relation agent: [20:40] EVENT:repatriation 'forcibly repatriated' -> [0:19] ACTOR "
+            "'Chinese authorities' becomes affected") in lines
+    assert sum(line.startswith("  - relation ") for line in lines) == 3
 
 
 def test_align_ids_keeps_old_ids_and_numbers_new_ones_after_them():
@@ -220,3 +259,18 @@ def test_pre_annotations_model_failure_is_unavailable(monkeypatch):
     monkeypatch.setattr(nkner.extract, "annotate", broken, raising=False)
     with pytest.raises(Unavailable, match="could not annotate d1"):
         pre_annotations([make_doc()], "model")
+
+
+# ------------------------------------------------------------------------------ annotator copies
+
+
+@pytest.mark.parametrize("name", ["round1", "round 2/x", "..", ".", "a%2Fb", "a/b", "é\\x", "nkner (v2)"])
+def test_project_folder_is_one_plain_folder_per_project(name, tmp_path):
+    from nkner.doccano.sync import annotator_path, project_folder
+
+    folder = project_folder(name)
+    assert "/" not in folder and "\\" not in folder and folder not in ("", ".", "..")
+    path = annotator_path(name, "alice", "d1", tmp_path)
+    assert path.parent.parent.parent == tmp_path / "annotations" / "annotators"
+    others = ["round1", "round 2/x", "..", ".", "a%2Fb", "a/b", "é\\x", "nkner (v2)"]
+    assert [project_folder(o) for o in others].count(folder) == 1  # no two projects share a folder

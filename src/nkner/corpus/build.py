@@ -6,7 +6,7 @@ from pathlib import Path
 
 from nkner.corpus.clean import apply_edits, clean_text
 from nkner.corpus.remap import remap
-from nkner.corpus.store import (Document, annotation_path, atomic_write_text, clean_dir, data_root,
+from nkner.corpus.store import (CorpusError, Document, annotation_path, atomic_write_text, clean_dir, data_root,
                                 metadata_path, raw_dir, read_record, read_text_exact, sha256_file, sha256_text,
                                 write_document)
 
@@ -58,6 +58,37 @@ def carry_annotations(doc_id: str, new_text: str, root: Path) -> list[str]:
     moved, messages = remap(doc, new_text)
     write_document(moved, root)
     return [f"{doc_id}: cleaned text changed; {len(moved.entities)} of {len(doc.entities)} spans carried over"] + messages
+
+
+def add_sources(entries: list[tuple[dict, str]], root: Path | None = None, report=print) -> list[dict]:
+    """Add documents to the corpus: each ``(source row, raw text)`` becomes ``corpus/raw/<id>.txt``
+    and a row of ``corpus/sources.json``; then the corpus is cleaned as by ``nkner corpus clean``.
+
+    Refuses (:class:`CorpusError`, nothing written) an id that is already a source, and a corpus
+    without ``corpus/sources.json``.  Returns the metadata rows of the whole corpus.
+    """
+    root = root or data_root()
+    path = sources_path(root)
+    if not path.exists():
+        raise CorpusError(f"{path}: corpus sources not found; cannot add documents")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    known = {src["id"] for src in data["documents"]}
+    clash = sorted(row["id"] for row, _ in entries if row["id"] in known)
+    if clash:
+        raise CorpusError(f"{path}: already has documents {', '.join(clash)}")
+    for row, text in entries:
+        atomic_write_text(raw_dir(root) / f"{row['id']}.txt", text)
+    # the file is written by hand: append the rows before the list's closing bracket, keep the rest
+    text = path.read_text(encoding="utf-8")
+    end = text.rindex("]")
+    body = text[:end].rstrip()
+    sep = "," if data["documents"] else ""
+    added = "".join(f"{sep if i == 0 else ','}\n    {json.dumps(row, ensure_ascii=False)}"
+                    for i, (row, _) in enumerate(entries))
+    new_text = body + added + "\n  " + text[end:]
+    assert json.loads(new_text)["documents"] == data["documents"] + [row for row, _ in entries]
+    atomic_write_text(path, new_text)
+    return clean_corpus(root, report=report)
 
 
 def clean_corpus(root: Path | None = None, report=print) -> list[dict]:

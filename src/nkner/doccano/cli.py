@@ -65,29 +65,78 @@ def serve(
         server.serve(home or server.default_home(), username, password, host=host, port=port, console=console)
 
 
+class Selection(str, Enum):
+    uncertain = "uncertain"
+    random = "random"
+
+
+class Unit(str, Enum):
+    sentence = "sentence"
+    paragraph = "paragraph"
+
+
 @doccano_app.command("push")
 def push(
     project: str = typer.Option(..., "--project", help="doccano project name (created if missing)."),
     docs: Optional[List[str]] = typer.Option(None, "--docs", help="Document id to push (repeat the option, "
                                              "or separate ids with commas); default all."),
-    pre_annotate: PreAnnotate = typer.Option(PreAnnotate.gold, "--pre-annotate",
-                                             help="Annotations uploaded with new documents: gold (local "
-                                                  "annotation files), model (nkner.extract) or none."),
+    pre_annotate: Optional[PreAnnotate] = typer.Option(None, "--pre-annotate",
+                                                       help="Annotations uploaded with new documents: gold (local "
+                                                            "annotation files; the default), model (nkner.extract) "
+                                                            "or none."),
+    select: Optional[Selection] = typer.Option(None, "--select", help="Active learning: instead of corpus "
+                                               "documents, push the N excerpts of the --from reports that the "
+                                               "model is least sure about (uncertain), or N random ones (random), "
+                                               "with the model's pre-annotations."),
+    sources: Optional[List[Path]] = typer.Option(None, "--from", help="With --select: a report (UTF-8 text "
+                                                 "file) to choose excerpts from; repeat for several."),
+    n: Optional[int] = typer.Option(None, "-n", help="With --select: how many excerpts to push."),
+    unit: Unit = typer.Option(Unit.sentence, "--unit", help="With --select: excerpts are sentences or "
+                              "paragraphs (text between line breaks)."),
+    model: Optional[Path] = typer.Option(None, "--model", help="With --select: the trained pipeline that "
+                                         "ranks and pre-annotates (default: the shipped model)."),
 ) -> None:
-    """Create or update the project (labels from the schema) and upload documents it lacks."""
+    """Create or update the project (labels from the schema) and upload documents it lacks.
+
+    With --select, upload the most informative excerpts of new reports instead (see
+    docs/annotators.md, "Active learning"); a pull adds them to the corpus as new documents.
+    """
     from nkner.doccano import sync
 
-    ids = [i for arg in docs for i in arg.split(",") if i] if docs else None
+    if select is None:
+        if sources or n is not None or model is not None:
+            raise typer.BadParameter("--from, -n and --model go with --select", param_hint="--select")
+        mode = (pre_annotate or PreAnnotate.gold).value
+        ids = [i for arg in docs for i in arg.split(",") if i] if docs else None
+        with _reported():
+            client = sync.connect(creds := sync.credentials_from_env())
+            with console.status(f"Pushing to doccano project {project!r} at {creds.url}"):
+                result = sync.push(client, project, ids, mode)
+        for doc_id in result.uploaded:
+            typer.echo(f"uploaded {doc_id} (pre-annotations: {mode})")
+        for doc_id in result.unchanged:
+            typer.echo(f"already in the project: {doc_id}")
+        typer.echo(f"project {project!r} (id {result.project_id}) at {creds.url}: {len(result.uploaded)} uploaded, "
+                   f"{len(result.unchanged)} already there")
+        return
+    if docs or pre_annotate is not None:
+        raise typer.BadParameter("--select pushes excerpts of --from reports with model pre-annotations; "
+                                 "--docs and --pre-annotate do not apply", param_hint="--select")
+    if not sources or n is None:
+        raise typer.BadParameter("--select needs --from PATH (one or more reports) and -n N", param_hint="--select")
     with _reported():
         client = sync.connect(creds := sync.credentials_from_env())
-        with console.status(f"Pushing to doccano project {project!r} at {creds.url}"):
-            result = sync.push(client, project, ids, pre_annotate.value)
-    for doc_id in result.uploaded:
-        typer.echo(f"uploaded {doc_id} (pre-annotations: {pre_annotate.value})")
-    for doc_id in result.unchanged:
-        typer.echo(f"already in the project: {doc_id}")
-    typer.echo(f"project {project!r} (id {result.project_id}) at {creds.url}: {len(result.uploaded)} uploaded, "
-               f"{len(result.unchanged)} already there")
+        nlp = sync.load_model(model)
+        with console.status(f"Ranking excerpts of {len(sources)} report(s) and pushing {n} to {project!r}"):
+            result = sync.push_selected(client, project, list(sources), n, select.value, unit.value, nlp=nlp)
+    for seg in result.uploaded:
+        typer.echo(f"uploaded {seg.doc_id}: {seg.source} [{seg.start}:{seg.end}], {seg.words} words, "
+                   f"uncertainty {seg.uncertainty:.3f}/word, {len(seg.entities)} spans and "
+                   f"{len(seg.relations)} relations pre-annotated")
+    for doc_id in result.skipped:
+        typer.echo(f"skipped {doc_id}: already in the corpus or the project")
+    typer.echo(f"project {project!r} (id {result.project_id}) at {creds.url}: {len(result.uploaded)} of "
+               f"{result.candidates} excerpts uploaded (selection: {select.value})")
 
 
 @doccano_app.command("pull")
@@ -106,7 +155,7 @@ def pull(
         client = sync.connect(creds := sync.credentials_from_env())
         with console.status(f"Exporting doccano project {project!r} from {creds.url}"):
             result = sync.pull(client, project, creds.url, gold_user or creds.username)
-    for line in sync.render_pull(result):
+    for line in sync.render_pull(result, applying=apply):
         typer.echo(line)
     if result.agreement:
         typer.echo(agreement.render(result.agreement))
@@ -124,13 +173,18 @@ def pull(
 def add_annotator(
     project: str = typer.Option(..., "--project", help="doccano project name."),
     username: str = typer.Option(..., "--username", help="Annotator's doccano account (created if missing)."),
-    password: str = typer.Option(..., "--password", prompt=True, hide_input=True, confirmation_prompt=True,
-                                 help="Password for a new account (asked when not given)."),
+    password: Optional[str] = typer.Option(None, "--password", help="Password of a new account (asked when "
+                                           "not given); for an existing account, its new password."),
 ) -> None:
-    """Create an annotator account (as the admin) and add it to the project."""
+    """Create an annotator account (as the admin), or set its password, and add it to the project."""
     from nkner.doccano import sync
 
     with _reported():
         creds = sync.credentials_from_env()
-        created = sync.add_annotator(sync.connect(creds), project, creds.url, username, password)
-    typer.echo(f"{'created' if created else 'existing'} user {username!r} is an annotator of project {project!r}")
+        client = sync.connect(creds)
+        if password is None and not sync.user_exists(client, username):
+            password = typer.prompt(f"Password for the new user {username!r}", hide_input=True,
+                                    confirmation_prompt=True)
+        created, password_set = sync.add_annotator(client, project, creds.url, username, password)
+    state = "created" if created else ("existing (password changed)" if password_set else "existing")
+    typer.echo(f"{state} user {username!r} is an annotator of project {project!r}")

@@ -217,9 +217,10 @@ class DoccanoServer:
         env = self.environment()
         # the password travels in the environment, never on a command line (visible in `ps`)
         env["NKNER_DOCCANO_ADMIN"], env["NKNER_DOCCANO_PASSWORD"] = self.username, self.password
+        # --name=value: a password (or name) that starts with "-" is not an option to argparse
         create_user = ("import os, sys; from backend.cli import main; sys.argv = ['doccano', 'createuser', "
-                       "'--username', os.environ['NKNER_DOCCANO_ADMIN'], "
-                       "'--password', os.environ['NKNER_DOCCANO_PASSWORD']]; main()")
+                       "'--username=' + os.environ['NKNER_DOCCANO_ADMIN'], "
+                       "'--password=' + os.environ['NKNER_DOCCANO_PASSWORD']]; main()")
         log = self.log_dir / "setup.log"
         with self.console.status(f"Preparing the doccano database in {self.home}"), \
                 open(log, "a", encoding="utf-8") as out:

@@ -10,13 +10,14 @@
 
 Which version becomes gold: the gold user's (by default the account that pulls) when that user
 labelled the document, otherwise the only annotator's.  When several annotators labelled a
-document each version is also kept as ``annotations/annotators/<user>/<doc_id>.jsonl`` and
+document each version is also kept as ``annotations/annotators/<project>/<user>/<doc_id>.jsonl`` and
 agreement is measured; with several annotators and no version by the gold user, gold is left
 alone until someone adjudicates as the gold user.  Documents nobody labelled in doccano never
 touch local gold.
 """
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
+from urllib.parse import quote
 
 import requests
 from doccano_client import DoccanoClient
@@ -38,13 +40,15 @@ from doccano_client.repositories.data_upload import DataUploadRepository
 from doccano_client.repositories.label_type import RelationTypeRepository, SpanTypeRepository
 from doccano_client.repositories.task_status import TaskStatusRepository
 
+from nkner.corpus.build import add_sources
+from nkner.corpus.clean import clean_text
 from nkner.corpus.store import (CorpusError, Document, Entity, Relation, annotation_path, annotations_dir,
                                 data_root, load, load_document, read_record, sha256_text, write_document)
 from nkner.corpus.store import doc_ids as corpus_ids
 from nkner.corpus.validate import validate_record
 from nkner.doccano import DoccanoError, Unavailable
 from nkner.doccano.agreement import PairAgreement, agreement
-from nkner.doccano.mapping import (from_doccano, has_annotations, relation_label_specs, span_label_name,
+from nkner.doccano.mapping import (display_label, from_doccano, has_annotations, relation_label_specs, span_label_name,
                                    span_label_specs, to_doccano)
 
 DEFAULT_URL = "http://127.0.0.1:8000"
@@ -157,12 +161,15 @@ def ensure_project(client: DoccanoClient, name: str) -> Project:
 
 
 def sync_label_types(client: DoccanoClient, project_id: int) -> None:
-    """Create or update the span labels and relation types from the schema (colours, shortcuts)."""
+    """Create or update the span labels and relation types from the schema (colours, shortcuts).
+
+    A label under one of its former names (``EVENT:<type>``) is renamed, so that its spans keep it.
+    """
     for repo, specs in ((SpanTypeRepository(_api(client)), span_label_specs()),
                         (RelationTypeRepository(_api(client)), relation_label_specs())):
         existing = {lt.text: lt for lt in repo.list(project_id)}
         for spec in specs:
-            have = existing.get(spec.name)
+            have = next((existing[n] for n in (spec.name, *spec.former_names) if n in existing), None)
             want = LabelType(id=have.id if have else None, text=spec.name, suffix_key=spec.suffix_key,
                              background_color=spec.color, text_color=spec.text_color)
             try:
@@ -175,25 +182,68 @@ def sync_label_types(client: DoccanoClient, project_id: int) -> None:
                                    f"{exc}") from exc
 
 
-def add_annotator(client: DoccanoClient, project_name: str, url: str, username: str, password: str,
-                  role: str = "annotator") -> bool:
-    """Create the doccano account ``username`` if needed and make it a member of the project.
-
-    Returns True when the account was created.  Needs an administrator's login.
-    """
-    project = require_project(client, project_name, url)
-    created = False
+def user_exists(client: DoccanoClient, username: str) -> bool:
     try:
         client.find_user_by_name(username)
     except ValueError:
+        return False
+    return True
+
+
+def set_password(client: DoccanoClient, url: str, username: str, password: str) -> None:
+    """Set the password of the doccano account ``username`` (needs a superuser's login).
+
+    doccano 1.8.4's API lets an account change only its own password; an administrator sets
+    another account's through Django's admin site, which this submits (same session, same
+    password rules as the site: at least 8 characters, not too common, not all digits, not like
+    the user name).  Raises :class:`DoccanoError` with doccano's reasons when it is refused.
+    """
+    user = client.find_user_by_name(username)
+    session = _api(client)._session
+    form_url = f"{url.rstrip('/')}/admin/auth/user/{user.id}/password/"
+    page = session.get(form_url, allow_redirects=False)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text) if page.status_code == 200 else None
+    if token is None:
+        raise DoccanoError(f"cannot set the password of doccano user {username!r}: the admin page {form_url} "
+                           f"answered HTTP {page.status_code} (the account {url} logs in with must be a "
+                           "superuser); the password was not changed")
+    done = session.post(form_url, data={"csrfmiddlewaretoken": token.group(1), "password1": password,
+                                        "password2": password},
+                        headers={"Referer": form_url,  # the client's session sends JSON by default
+                                 "Content-Type": "application/x-www-form-urlencoded"}, allow_redirects=False)
+    if done.status_code != 302:
+        reasons = re.findall(r'<ul class="errorlist[^"]*">\s*<li>(.*?)</li>', done.text, flags=re.S)
+        raise DoccanoError(f"doccano refused the new password of user {username!r}: "
+                           f"{'; '.join(html.unescape(r) for r in reasons) or f'HTTP {done.status_code}'}; "
+                           "the password was not changed")
+
+
+def add_annotator(client: DoccanoClient, project_name: str, url: str, username: str,
+                  password: str | None, role: str = "annotator") -> tuple[bool, bool]:
+    """Create the doccano account ``username`` if needed and make it a member of the project.
+
+    ``password`` is the new account's password; for an existing account it replaces the
+    current one (None leaves it).  Returns (account created, password set).  Needs an
+    administrator's login.
+    """
+    project = require_project(client, project_name, url)
+    try:
+        client.find_user_by_name(username)
+    except ValueError:
+        if not password:
+            raise DoccanoError(f"doccano user {username!r} does not exist: give --password to create it")
         try:
             client.create_user(username, password)
         except DoccanoAPIError as exc:
-            raise DoccanoError(f"cannot create doccano user {username!r}: {exc}") from exc
+            raise DoccanoError(f"cannot create doccano user {username!r}: {exc.response.text or exc}") from exc
         created = True
+    else:
+        created = False
+        if password:
+            set_password(client, url, username, password)
     if username not in {m.username for m in client.list_members(project.id)}:
         client.add_member(project.id, username, role)
-    return created
+    return created, bool(password)
 
 
 # ------------------------------------------------------------------------------ push
@@ -317,6 +367,81 @@ def push(client: DoccanoClient, project_name: str, doc_ids: list[str] | None = N
     return result
 
 
+@dataclass
+class SelectResult:
+    project_id: int
+    uploaded: list["Segment"] = field(default_factory=list)
+    #: excerpts that would have been chosen but are in the corpus or the project already
+    skipped: list[str] = field(default_factory=list)
+    candidates: int = 0
+
+
+def load_model(model: Path | str | None = None):
+    """The trained pipeline (default: the shipped model); :class:`Unavailable` when it cannot load."""
+    try:
+        from nkner.extract.run import load as load_pipeline
+
+        return load_pipeline(model)
+    except Exception as exc:  # a missing or broken model: nothing can be ranked or pre-annotated
+        raise Unavailable(f"--select needs a trained model{f' ({model})' if model else ''}, which could not "
+                          f"be loaded: {exc}") from exc
+
+
+def push_selected(client: DoccanoClient, project_name: str, paths: list[Path], n: int, strategy: str = "uncertain",
+                  unit: str = "sentence", nlp=None, root: Path | None = None, seed: int = 0) -> SelectResult:
+    """Push the ``n`` most informative excerpts of new reports, with the model's pre-annotations.
+
+    The reports are cut into ``unit`` s (:mod:`nkner.doccano.select`), each excerpt is scored by
+    the model and ranked by ``strategy``; excerpts whose text is in the corpus or in the project
+    already are skipped.  Each example records where it comes from (``excerpt_of``: path, offsets
+    in the report as read, hashes of the report and of the excerpt), so that a pull adds it to the
+    corpus as a new document.
+    """
+    from nkner.doccano.select import MIN_WORDS, excerpts_of, rank, score_segments
+
+    if n < 1:
+        raise DoccanoError(f"-n must be at least 1 (got {n})")
+    segments = [seg for path in paths for seg in excerpts_of(Path(path), unit)]
+    if not segments:
+        raise DoccanoError(f"no excerpt of {MIN_WORDS} words or more in {', '.join(map(str, paths))}")
+    nlp = nlp or load_model()
+    if strategy == "uncertain":
+        score_segments(nlp, segments)
+    known = set(corpus_ids(root))
+    existing = find_project(client, project_name)
+    if existing:
+        known |= {ex.meta.get("doc_id") for ex in client.list_examples(existing.id)}
+    chosen, skipped = [], []
+    for seg in rank(segments, strategy, seed=seed):
+        if len(chosen) == n:
+            break
+        if seg.doc_id in known:
+            skipped.append(seg.doc_id)
+        else:
+            chosen.append(seg)
+    if strategy != "uncertain":
+        score_segments(nlp, chosen)  # pre-annotations
+    records = []
+    for seg in chosen:
+        meta = {"status": "draft", "annotators": {}, "excerpt_of": seg.provenance(),
+                "selection": {"strategy": strategy, "unit": unit, "uncertainty_per_word": round(seg.uncertainty, 4),
+                              "model": nlp.meta.get("name", "")}}
+        doc = Document(seg.doc_id, seg.text, {}, seg.entities, seg.relations, meta)
+        _check_pre_annotations(doc, seg.entities, seg.relations)
+        records.append(to_doccano(doc, seg.entities, seg.relations))
+    project = ensure_project(client, project_name)
+    result = SelectResult(project.id, candidates=len(segments), skipped=skipped)
+    if records:
+        upload_records(client, project.id, records)
+        present = {ex.meta.get("doc_id") for ex in client.list_examples(project.id)}
+        missing = [seg.doc_id for seg in chosen if seg.doc_id not in present]
+        if missing:
+            raise DoccanoError("doccano's import reported success but these excerpts are missing: "
+                               + ", ".join(missing))
+    result.uploaded = chosen
+    return result
+
+
 # ------------------------------------------------------------------------------ diff
 
 
@@ -331,6 +456,9 @@ class DocDiff:
     rel_removed: list[Relation] = field(default_factory=list)
     rel_changed: list[tuple[Relation, Relation]] = field(default_factory=list)  # (old, new)
     span_map: dict[int, int] = field(default_factory=dict)  # new entity id -> old entity id
+    #: the two versions compared: the entity and relation ids above refer to these
+    old: Document | None = None
+    new: Document | None = None
 
     @property
     def empty(self) -> bool:
@@ -352,7 +480,7 @@ def diff_documents(old: Document | None, new: Document) -> DocDiff:
     Same offsets with another label or event type, or overlapping offsets with the same label,
     count as a changed span; a relation between matched spans with another type counts as changed.
     """
-    d = DocDiff()
+    d = DocDiff(old=old, new=new)
     old_ents = list(old.entities) if old else []
     old_by_offsets = {(e.start, e.end): e for e in old_ents}
     matched_old: set[int] = set()
@@ -426,24 +554,30 @@ def align_ids(new: Document, old: Document | None, diff: DocDiff) -> Document:
 
 
 def _span(doc: Document, e: Entity) -> str:
-    return f"[{e.start}:{e.end}] {span_label_name(e.label, e.event_type)} {doc.span_text(e)!r}"
+    return f"[{e.start}:{e.end}] {display_label(e.label, e.event_type)} {doc.span_text(e)!r}"
 
 
 def _rel(doc: Document, r: Relation) -> str:
+    """A relation with the spans it joins (offsets, label, text), looked up in its own version."""
     ents = doc.entity_by_id()
-    head, tail = ents.get(r.from_id), ents.get(r.to_id)
-    show = lambda e: repr(doc.span_text(e)) if e else "?"  # noqa: E731
-    return f"{r.type}: {show(head)} -> {show(tail)}"
+    show = lambda i: _span(doc, ents[i]) if i in ents else f"missing span {i}"  # noqa: E731
+    return f"{r.type}: {show(r.from_id)} -> {show(r.to_id)}"
 
 
-def render_diff(diff: DocDiff, old: Document | None, new: Document) -> list[str]:
-    """One line per difference: ``+`` added, ``-`` removed, ``~`` changed."""
+def render_diff(diff: DocDiff) -> list[str]:
+    """One line per difference: ``+`` added, ``-`` removed, ``~`` changed.
+
+    Spans and relations are shown from the version they belong to (``diff.old`` or ``diff.new``),
+    whose ids they carry: doccano numbers spans its own way, so the ids of a pulled version say
+    nothing about the local file's.
+    """
+    old, new = diff.old, diff.new
     lines = [f"  + {_span(new, e)}" for e in diff.added]
     lines += [f"  - {_span(old, e)}" for e in diff.removed]
     lines += [f"  ~ {_span(old, o)} -> {_span(new, n)}" for o, n in diff.changed]
     lines += [f"  + relation {_rel(new, r)}" for r in diff.rel_added]
     lines += [f"  - relation {_rel(old, r)}" for r in diff.rel_removed]
-    lines += [f"  ~ relation {_rel(old, o)} -> {n.type}" for o, n in diff.rel_changed]
+    lines += [f"  ~ relation {_rel(old, o)} becomes {n.type}" for o, n in diff.rel_changed]
     return lines
 
 
@@ -452,12 +586,18 @@ def render_diff(diff: DocDiff, old: Document | None, new: Document) -> list[str]
 
 @dataclass
 class AnnotatorCopy:
-    """One annotator's version of a document, kept when several annotators labelled it."""
+    """One annotator's version of a document in one project, kept when several annotators labelled it."""
 
     user: str
     path: Path
     doc: Document
     changed: bool
+    #: a copy in the layout without projects (annotators/<user>/<doc_id>.jsonl) holding this very
+    #: version: apply moves it to ``path``
+    moved_from: Path | None = None
+    #: a copy in the layout without projects that differs from this version (it may come from
+    #: another project): left where it is
+    legacy_kept: Path | None = None
 
 
 @dataclass
@@ -472,6 +612,8 @@ class DocPull:
     note: str = ""
     copies: list[AnnotatorCopy] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: provenance of an excerpt of a new report that is not in the corpus yet (apply adds it)
+    excerpt_of: dict | None = None
 
     @property
     def changed(self) -> bool:
@@ -515,20 +657,51 @@ def download_records(client: DoccanoClient, project: Project) -> dict[str, list[
     return out
 
 
-def annotator_path(user: str, doc_id: str, root: Path | None = None) -> Path:
-    """Where one annotator's version of a document is kept."""
+def project_folder(project: str) -> str:
+    """The folder name of a doccano project under ``annotations/annotators/`` (any project name)."""
+    if project in ("", ".", ".."):
+        return "".join(f"%{ord(c):02X}" for c in project) or "%"
+    return "".join(c if c.isalnum() or c in " @+-._,()" else quote(c, safe="") for c in project)
+
+
+def annotator_path(project: str, user: str, doc_id: str, root: Path | None = None) -> Path:
+    """Where one annotator's version of a document in one doccano project is kept."""
+    return annotations_dir(root) / "annotators" / project_folder(project) / user / f"{doc_id}.jsonl"
+
+
+def legacy_annotator_path(user: str, doc_id: str, root: Path | None = None) -> Path:
+    """Where copies were kept before they were keyed by project (``annotators/<user>/<doc_id>.jsonl``)."""
     return annotations_dir(root) / "annotators" / user / f"{doc_id}.jsonl"
 
 
-def _version(raw: dict, user: str, project: str, root: Path | None,
-             texts: dict[str, str], problems: list[str]) -> tuple[Document, list[str]] | None:
-    """Map and validate one export record; None (and ``problems`` extended) when it is unusable."""
+def _new_excerpt_text(rec: dict, source: str) -> str:
+    """The text of an excerpt pushed by ``push --select`` that is not in the corpus yet, checked."""
+    text, prov = rec["text"], rec["meta"]["excerpt_of"]
+    if not isinstance(prov, dict) or sha256_text(text) != prov.get("excerpt_sha256"):
+        raise DoccanoError(f"{source} ({rec['meta']['doc_id']}): its text does not match the excerpt_sha256 "
+                           "recorded when it was pushed")
+    if clean_text(text).text != text:
+        raise DoccanoError(f"{source} ({rec['meta']['doc_id']}): the corpus cleaning would change this excerpt's "
+                           "text, so its spans would not fit the corpus text")
+    return text
+
+
+def _version(raw: dict, user: str, project: str, root: Path | None, texts: dict[str, str],
+             new_excerpts: dict[str, dict], problems: list[str]) -> tuple[Document, list[str]] | None:
+    """Map and validate one export record; None (and ``problems`` extended) when it is unusable.
+
+    An excerpt pushed by ``push --select`` and not in the corpus yet is validated against its own
+    text and recorded in ``new_excerpts`` (doc id -> provenance)."""
     source = f"project {project!r}, {user}'s example {raw.get('id')}"
     try:
         rec = from_doccano(raw, source)
         doc_id = rec["meta"]["doc_id"]
         if doc_id not in texts:
-            texts[doc_id] = load_document(doc_id, root, with_annotations=False).text
+            if doc_id in new_excerpts or (rec["meta"].get("excerpt_of") and doc_id not in corpus_ids(root)):
+                texts[doc_id] = _new_excerpt_text(rec, source)
+                new_excerpts[doc_id] = rec["meta"]["excerpt_of"]
+            else:
+                texts[doc_id] = load_document(doc_id, root, with_annotations=False).text
     except (DoccanoError, CorpusError) as exc:
         problems.append(str(exc))
         return None
@@ -552,13 +725,26 @@ def _load_local(doc_id: str, root: Path | None, problems: list[str]) -> Document
         return None
 
 
-def _annotator_copy(user: str, version: Document, root: Path | None) -> AnnotatorCopy:
-    path = annotator_path(user, version.id, root)
-    old = Document.from_record(read_record(path), source=str(path)) if path.exists() else None
+def _read_copy(path: Path) -> Document | None:
+    return Document.from_record(read_record(path), source=str(path)) if path.exists() else None
+
+
+def _annotator_copy(project: str, user: str, version: Document, root: Path | None) -> AnnotatorCopy:
+    path = annotator_path(project, user, version.id, root)
+    legacy_path = legacy_annotator_path(user, version.id, root)
+    old, legacy = _read_copy(path), _read_copy(legacy_path)
     doc = Document(version.id, version.text, version.metadata, version.entities, version.relations,
-                   {**version.meta, "status": "draft", "annotators": {"drafted_by": user}})
+                   {**version.meta, "status": "draft", "annotators": {"drafted_by": user},
+                    "doccano_project": project})
+    moved_from = kept = None
+    if old is None and legacy is not None:
+        if diff_documents(legacy, doc).empty:
+            old, moved_from = legacy, legacy_path  # this project's copy: it moves, ids and all
+        else:
+            kept = legacy_path  # from another project, or older: never overwritten, never moved
     diff = diff_documents(old, doc)
-    return AnnotatorCopy(user, path, align_ids(doc, old, diff), old is None or not diff.empty)
+    return AnnotatorCopy(user, path, align_ids(doc, old, diff), moved_from is not None or old is None
+                         or not diff.empty, moved_from, kept)
 
 
 def pull(client: DoccanoClient, project_name: str, url: str, gold_user: str,
@@ -573,12 +759,14 @@ def pull(client: DoccanoClient, project_name: str, url: str, gold_user: str,
     texts: dict[str, str] = {}
     versions: dict[str, dict[str, Document]] = {}
     warnings: dict[str, list[str]] = {}
+    new_excerpts: dict[str, dict] = {}
     for user, records in sorted(exported.items()):
         if not SAFE_USERNAME.match(user):
             problems.append(f"doccano user name {user!r} cannot be used as a folder name")
             continue
         for raw in records:
-            mapped = _version(raw, user, project_name, root, texts, problems) if has_annotations(raw) else None
+            mapped = (_version(raw, user, project_name, root, texts, new_excerpts, problems)
+                      if has_annotations(raw) else None)
             if mapped is not None:
                 doc, warns = mapped
                 versions.setdefault(doc.id, {})[user] = doc
@@ -589,7 +777,8 @@ def pull(client: DoccanoClient, project_name: str, url: str, gold_user: str,
                            + "\n".join(f"  {p}" for p in problems))
     docs = []
     for doc_id, by_user in sorted(versions.items()):
-        item = DocPull(doc_id, locals_[doc_id], warnings=warnings.get(doc_id, []))
+        item = DocPull(doc_id, locals_[doc_id], warnings=warnings.get(doc_id, []),
+                       excerpt_of=new_excerpts.get(doc_id))
         if gold_user in by_user:
             item.source = gold_user
         elif len(by_user) == 1:
@@ -606,24 +795,44 @@ def pull(client: DoccanoClient, project_name: str, url: str, gold_user: str,
             item.diff = diff_documents(item.local, version)
             item.candidate = align_ids(version, item.local, item.diff)
         if len(by_user) > 1:
-            item.copies = [_annotator_copy(user, v, root) for user, v in sorted(by_user.items())]
+            item.copies = [_annotator_copy(project_name, user, v, root) for user, v in sorted(by_user.items())]
         docs.append(item)
     multi = {doc_id: by_user for doc_id, by_user in versions.items() if len(by_user) > 1}
     return PullResult(project_name, docs, agreement(multi))
 
 
-def render_pull(result: PullResult) -> list[str]:
-    """The per-document report of a pull: source, diff summary and lines, kept copies, warnings."""
+def _render_copy(c: AnnotatorCopy, applying: bool) -> list[str]:
+    if not c.changed:
+        lines = [f"  {c.user}'s version is up to date in {c.path}"]
+    else:
+        lines = [f"  {c.user}'s version {'goes' if applying else 'would go (with --apply)'} to {c.path}"
+                 + (f", moved from {c.moved_from}" if c.moved_from else "")]
+    if c.legacy_kept:
+        lines.append(f"  {c.user}'s copy {c.legacy_kept} (from before copies were kept per project) differs "
+                     "from this project's version: left as it is")
+    return lines
+
+
+def render_pull(result: PullResult, applying: bool = False) -> list[str]:
+    """The per-document report of a pull: source, diff summary and lines, annotator copies, warnings.
+
+    ``applying`` says whether :func:`apply` writes the result (the copies' lines say "goes to"
+    instead of "would go").
+    """
     lines = []
     for d in result.docs:
         if d.candidate is not None:
             state = "new file" if d.local is None else ("no change" if d.diff.empty else d.diff.summary())
+            if d.excerpt_of:
+                x = d.excerpt_of
+                state = (f"new excerpt of {x.get('path')} [{x.get('start')}:{x.get('end')}], "
+                         f"{'added' if applying else 'to add (with --apply)'} to the corpus")
             lines.append(f"{d.doc_id} (version of {d.source}): {state}")
-            lines += render_diff(d.diff, d.local, d.candidate)
+            lines += render_diff(d.diff)
         else:
             lines.append(f"{d.doc_id}: {d.note}")
         for c in d.copies:
-            lines.append(f"  keeps {c.user}'s version in {c.path}{'' if c.changed else ' (unchanged)'}")
+            lines += _render_copy(c, applying)
         lines += [f"  warning {w}" for w in d.warnings]
     if not result.docs:
         lines.append(f"project {result.project!r}: no document has annotations yet")
@@ -633,28 +842,56 @@ def render_pull(result: PullResult) -> list[str]:
 # ------------------------------------------------------------------------------ apply
 
 
+def excerpt_source_row(doc_id: str, excerpt_of: dict) -> dict:
+    """The ``corpus/sources.json`` row of an excerpt pulled from doccano."""
+    where = f"{excerpt_of.get('path')} [{excerpt_of.get('start')}:{excerpt_of.get('end')}]"
+    return {"id": doc_id, "title": f"excerpt of {where}", "author": None, "publisher": None, "date": None,
+            "kind": "excerpt", "source_reference": f"characters {where} of the report as read (report sha256 "
+            f"{excerpt_of.get('report_sha256')}), chosen by `nkner doccano push --select`", "language": "en",
+            "excerpt_of": excerpt_of}
+
+
 def apply(result: PullResult, root: Path | None = None) -> list[str]:
     """Write the pulled versions that differ from the local files; back up every file replaced.
 
-    Returns one line per file written (with its backup, if any).
+    An annotator copy found in the layout without projects and identical to this project's
+    version is moved (written to its new place, then removed from the old one).  Returns one line
+    per file written (with its backup or former place, if any).
     """
     writes: list[tuple[Path, Document]] = []
+    moves: dict[Path, Path] = {}  # new path -> old path
+    excerpts = [d for d in result.docs if d.excerpt_of and d.candidate is not None]
+    lines = []
+    if excerpts:
+        try:
+            add_sources([(excerpt_source_row(d.doc_id, d.excerpt_of), d.candidate.text) for d in excerpts], root,
+                        report=lines.append)
+        except CorpusError as exc:
+            raise DoccanoError(f"cannot add the pulled excerpts to the corpus: {exc}") from exc
+        lines += [f"added {d.doc_id} to the corpus (excerpt of {d.excerpt_of.get('path')} "
+                  f"[{d.excerpt_of.get('start')}:{d.excerpt_of.get('end')}])" for d in excerpts]
     for d in result.docs:
         if d.candidate is not None and (d.local is None or not d.diff.empty):
             writes.append((annotation_path(d.doc_id, root), d.candidate))
         writes += [(c.path, c.doc) for c in d.copies if c.changed]
+        moves.update({c.path: c.moved_from for c in d.copies if c.changed and c.moved_from})
     base = Path(root or data_root())
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
     backup_dir = base / ".cache" / "nkner" / "doccano-backups" / stamp
     backups: dict[Path, Path] = {}
-    for path, _ in writes:
+    for path in [p for p, _ in writes] + list(moves.values()):
         if path.exists():
             backup = backup_dir / path.resolve().relative_to(base.resolve())
             backup.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, backup)
             backups[path] = backup
-    lines = []
     for path, doc in writes:
         write_document(doc, path=path)
-        lines.append(f"wrote {path}" + (f" (previous version in {backups[path]})" if path in backups else ""))
+        lines.append(f"wrote {path}" + (f" (previous version in {backups[path]})" if path in backups else "")
+                     + (f" (moved from {moves[path]}, backed up in {backups[moves[path]]})"
+                        if path in moves else ""))
+    for old in moves.values():
+        old.unlink()
+        if not any(old.parent.iterdir()):
+            old.parent.rmdir()
     return lines
