@@ -15,35 +15,9 @@ def sources_path(root: Path | None = None) -> Path:
     return (root or data_root()) / "corpus" / "sources.json"
 
 
-SOURCE_KEYS = ("id", "title", "author", "publisher", "via", "date", "genre", "split", "kind", "language", "url",
-               "repository", "path", "commit", "excerpt", "licence", "rights_note", "retrieved", "events",
-               "source_reference", "core")
-
-
-def add_sources(entries: list[dict], root: Path | None = None) -> list[str]:
-    """Add (or update) documents in corpus/sources.json from provenance entries whose raw texts are
-    already in corpus/raw/<id>.txt.  Unknown keys are refused; the entries are validated by
-    :func:`nkner.corpus.validate.validate_sources` before anything is written.  Returns the ids."""
-    from nkner.corpus.validate import validate_sources
-
-    root = root or data_root()
-    path = sources_path(root)
-    data = json.loads(path.read_text(encoding="utf-8"))
-    by_id = {d["id"]: d for d in data["documents"]}
-    for entry in entries:
-        unknown = sorted(set(entry) - set(SOURCE_KEYS))
-        if unknown:
-            raise ValueError(f"{entry.get('id', '?')}: unknown provenance keys {', '.join(unknown)}")
-        by_id[entry["id"]] = {k: entry[k] for k in SOURCE_KEYS if k in entry}
-    data["documents"] = sorted(by_id.values(), key=lambda d: d["id"])
-    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
-    original = path.read_text(encoding="utf-8")
-    atomic_write_text(path, text)
-    problems = [p for p in validate_sources(root) if p.doc_id in {e["id"] for e in entries}]
-    if problems:
-        atomic_write_text(path, original)
-        raise ValueError("; ".join(str(p) for p in problems))
-    return [e["id"] for e in entries]
+SOURCE_KEYS = ("id", "title", "author", "publisher", "via", "date", "date_note", "genre", "split", "kind", "language",
+               "url", "repository", "path", "commit", "excerpt", "excerpt_of", "licence", "rights_note", "retrieved",
+               "events", "source_reference", "core")
 
 
 def carry_annotations(doc_id: str, new_text: str, root: Path) -> list[str]:
@@ -60,34 +34,52 @@ def carry_annotations(doc_id: str, new_text: str, root: Path) -> list[str]:
     return [f"{doc_id}: cleaned text changed; {len(moved.entities)} of {len(doc.entities)} spans carried over"] + messages
 
 
-def add_sources(entries: list[tuple[dict, str]], root: Path | None = None, report=print) -> list[dict]:
-    """Add documents to the corpus: each ``(source row, raw text)`` becomes ``corpus/raw/<id>.txt``
-    and a row of ``corpus/sources.json``; then the corpus is cleaned as by ``nkner corpus clean``.
+def add_sources(entries: list[tuple[dict, str | None]], root: Path | None = None, report=print) -> list[dict]:
+    """Add documents to the corpus: each ``(source row, raw text)`` becomes a row of
+    ``corpus/sources.json`` and, when the text is given, ``corpus/raw/<id>.txt`` (a text of ``None``
+    means the raw file is already there: raw bytes are never rewritten).  Then the corpus is cleaned
+    as by ``nkner corpus clean``; returns the metadata rows of the whole corpus.
 
-    Refuses (:class:`CorpusError`, nothing written) an id that is already a source, and a corpus
-    without ``corpus/sources.json``.  Returns the metadata rows of the whole corpus.
+    The rows are appended after the existing ones, which stay as written.  Refused with
+    :class:`CorpusError`, and nothing left written: a corpus without ``corpus/sources.json``, an id
+    that is already a source, a key outside ``SOURCE_KEYS``, and a row that
+    :func:`nkner.corpus.validate.validate_sources` finds wrong (vocabularies, provenance, raw bytes).
     """
+    from nkner.corpus.validate import validate_sources
+
     root = root or data_root()
     path = sources_path(root)
     if not path.exists():
         raise CorpusError(f"{path}: corpus sources not found; cannot add documents")
-    data = json.loads(path.read_text(encoding="utf-8"))
+    original = path.read_text(encoding="utf-8")
+    data = json.loads(original)
     known = {src["id"] for src in data["documents"]}
     clash = sorted(row["id"] for row, _ in entries if row["id"] in known)
     if clash:
         raise CorpusError(f"{path}: already has documents {', '.join(clash)}")
+    for row, _ in entries:
+        unknown = sorted(set(row) - set(SOURCE_KEYS))
+        if unknown:
+            raise CorpusError(f"{row['id']}: unknown source keys {', '.join(unknown)}")
+    written = []
     for row, text in entries:
-        atomic_write_text(raw_dir(root) / f"{row['id']}.txt", text)
-    # the file is written by hand: append the rows before the list's closing bracket, keep the rest
-    text = path.read_text(encoding="utf-8")
-    end = text.rindex("]")
-    body = text[:end].rstrip()
-    sep = "," if data["documents"] else ""
-    added = "".join(f"{sep if i == 0 else ','}\n    {json.dumps(row, ensure_ascii=False)}"
+        if text is not None:
+            atomic_write_text(raw_dir(root) / f"{row['id']}.txt", text)
+            written.append(raw_dir(root) / f"{row['id']}.txt")
+    end = original.rindex("]")
+    body = original[:end].rstrip()
+    added = "".join(f"{',' if (i or data['documents']) else ''}\n {json.dumps(row, ensure_ascii=False)}"
                     for i, (row, _) in enumerate(entries))
-    new_text = body + added + "\n  " + text[end:]
+    new_text = body + added + "\n" + original[end:]
     assert json.loads(new_text)["documents"] == data["documents"] + [row for row, _ in entries]
     atomic_write_text(path, new_text)
+    new_ids = {row["id"] for row, _ in entries}
+    problems = [p for p in validate_sources(root) if p.doc_id in new_ids]
+    if problems:
+        atomic_write_text(path, original)
+        for raw in written:
+            raw.unlink()
+        raise CorpusError("; ".join(str(p) for p in problems))
     return clean_corpus(root, report=report)
 
 

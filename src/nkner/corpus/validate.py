@@ -199,14 +199,19 @@ def validate_sources(root=None) -> list[Problem]:
         if doc_id in seen:
             bad("sources", "listed twice in corpus/sources.json")
         seen.add(doc_id)
-        if src.get("genre") not in GENRES:
+        excerpt = bool(src.get("excerpt_of"))  # an excerpt of a user's report, pulled from doccano
+        if src.get("genre") not in GENRES and not (excerpt and src.get("genre") is None):
             bad("sources", f"genre {src.get('genre')!r} is not one of {', '.join(GENRES)}")
         if src.get("split") not in SPLITS:
             bad("sources", f"split {src.get('split')!r} is not one of {', '.join(SPLITS)}")
         raw = raw_dir(root) / f"{doc_id}.txt"
         if not raw.exists():
             bad("sources", f"raw text {raw} is missing")
-        if not src.get("core"):
+        if excerpt:  # its provenance is the report it was cut from: path, offsets and hashes
+            missing = [k for k in ("path", "start", "end", "report_sha256") if src["excerpt_of"].get(k) is None]
+            if missing:
+                bad("provenance", f"excerpt_of lacks {', '.join(missing)}")
+        elif not src.get("core"):
             missing = [k for k in PROVENANCE_KEYS if not src.get(k)]
             if not src.get("url") and not all(src.get(k) for k in ("repository", "path", "commit")):
                 missing.append("url or repository/path/commit")

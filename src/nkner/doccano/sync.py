@@ -848,7 +848,7 @@ def excerpt_source_row(doc_id: str, excerpt_of: dict) -> dict:
     return {"id": doc_id, "title": f"excerpt of {where}", "author": None, "publisher": None, "date": None,
             "kind": "excerpt", "source_reference": f"characters {where} of the report as read (report sha256 "
             f"{excerpt_of.get('report_sha256')}), chosen by `nkner doccano push --select`", "language": "en",
-            "excerpt_of": excerpt_of}
+            "genre": None, "split": "train", "excerpt_of": excerpt_of}
 
 
 def apply(result: PullResult, root: Path | None = None) -> list[str]:
