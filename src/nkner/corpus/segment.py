@@ -64,7 +64,9 @@ DROPPED_EXCEPTIONS = ("8)", "8-)", "(8", "(-8")
 #: punctuation ("upon return.8", "despair,”1") and source labels after a parenthesis.
 EXTRA_PREFIXES = ["•"]
 EXTRA_SUFFIXES = [r"(?<=[”’\"])\d{1,2}"]
-EXTRA_INFIXES = [r"(?<=[a-z])[.,](?=\d{1,2}\b)", r"(?<=[a-z]\))(?=[a-z])"]
+EXTRA_INFIXES = [r"(?<=[a-z])[.,](?=\d{1,2}\b)", r"(?<=[a-z]\))(?=[a-z])",
+                 # a bracketed citation marker glued to a word or its punctuation ("education.[1]", "Sieff[12]")
+                 r"(?<=[A-Za-z0-9])[.,;:]?(?=\[\d{1,3}(?:\]|$|\D))", r"\[(?=\d{1,3}(?:\]|$|\D))"]
 
 
 @registry.tokenizers("nkner.Tokenizer.v1")
