@@ -86,6 +86,12 @@ def test_markdown_markers_are_removed_words_kept():
                                    "agree.\n* (1) a list item stays, and 3 * 4 stays.\n"
 
 
+def test_markdown_links_keep_their_words():
+    raw = "Our interview with [Hannah Song](https://example.org/team/) of [LiNK's](https://example.org/) work.\n" \
+          "![Screen Shot.jpg](/uploads/Screen%20Shot.jpg)\nEnd [1] and [see] (here).\n"
+    assert clean_text(raw).text == "Our interview with Hannah Song of LiNK's work.\n\nEnd [1] and [see] (here).\n"
+
+
 def test_html_fragment_tags_become_paragraph_breaks_and_entities_characters():
     raw = ('<br><div id="a">\n<span id="s"/>\n\n<p><span class="loc">NINGBO, China</span> Two days '
            'before.</p><span id="m1"/><p>"They seemed happy."</p>\n<p>Tom &amp; Jerry&#39;s  </p>\n</div>')

@@ -19,6 +19,8 @@ Rules (each edit names one):
                       extracted from PDF with single newlines): a wrapped line is joined to the next.
 ``markdown-heading``  the ``#`` markers of a markdown heading (the heading's words stay).
 ``markdown-emphasis`` the ``*``/``**``/``__`` markers around emphasised words (the words stay).
+``markdown-link``     a markdown link keeps its words and loses its brackets and address
+                      (``[LiNK](https://...)`` -> ``LiNK``); an image link is removed whole.
 ``html-markup``       HTML tags of a text stored as an HTML fragment (block tags become a paragraph
                       break, inline tags disappear) and its character entities (``&amp;`` -> ``&``).
 ``caption-reflow``    a transcript stored one subtitle line at a time is joined into sentences.
@@ -293,9 +295,17 @@ _MD_HEADING_RE = re.compile(r"^[ \t]*#{1,6}[ \t]*(?=\S)", re.MULTILINE)
 _MD_EMPHASIS_RE = re.compile(r"(?<![\w*])(\*\*|\*|__)(?=[^\s*])([^\n]*?[^\s*])\1(?![\w*])")
 
 
+_MD_IMAGE_RE = re.compile(r"!\[[^\]\n]*\]\([^)\s]*\)")
+_MD_LINK_RE = re.compile(r"(?<!!)\[([^\]\n]+)\]\([^)\s]+\)")
+
+
 def rule_markdown(raw: str) -> list[Edit]:
-    """Markdown markup kept in a stored copy of a text: heading markers and emphasis markers."""
+    """Markdown markup kept in a stored copy of a text: heading, emphasis and link markup."""
     edits = [Edit(m.start(), m.end(), "", "markdown-heading") for m in _MD_HEADING_RE.finditer(raw)]
+    edits += [Edit(m.start(), m.end(), "", "markdown-link") for m in _MD_IMAGE_RE.finditer(raw)]
+    for m in _MD_LINK_RE.finditer(raw):
+        edits.append(Edit(m.start(), m.start() + 1, "", "markdown-link"))
+        edits.append(Edit(m.end(1), m.end(), "", "markdown-link"))
     for m in _MD_EMPHASIS_RE.finditer(raw):
         marker = m.group(1)
         edits.append(Edit(m.start(), m.start() + len(marker), "", "markdown-emphasis"))
