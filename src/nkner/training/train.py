@@ -149,11 +149,22 @@ def train(docs: list[Document], output: Path, backbone: str = DEFAULT_BACKBONE, 
         report = write_docbin(docs, tmp / "train.spacy")
         last = spacy_train(cfg, tmp / "train.spacy", tmp / "out", seed=seed, max_epochs=max_epochs,
                            overrides=overrides, quiet=quiet)
-        nlp = spacy.load(last)
-        write_provenance(nlp, docs, backbone, seed, max_epochs, report, name=name, t0=t0)
-        if output.exists():
-            shutil.rmtree(output)
-        nlp.to_disk(output)
+        finalize(last, output, docs, backbone, max_epochs=max_epochs, report=report, name=name, t0=t0)
+    return output
+
+
+def finalize(trained: Path, output: Path, docs: list[Document], backbone: str, max_epochs: int | None = None,
+             report: AlignmentReport | None = None, name: str | None = None, t0: float | None = None) -> Path:
+    """Write the pipeline that ``spacy train`` saved at ``trained`` to ``output`` with its provenance
+    (:func:`write_provenance`); the weights are spaCy's, unchanged."""
+    import spacy
+
+    nlp = spacy.load(trained)
+    write_provenance(nlp, docs, backbone, int(nlp.config["system"]["seed"]), max_epochs, report, name=name, t0=t0)
+    output = Path(output)
+    if output.exists():
+        shutil.rmtree(output)
+    nlp.to_disk(output)
     return output
 
 
@@ -164,11 +175,16 @@ def write_provenance(nlp: Language, docs: list[Document], backbone: str, seed: i
     config = nlp.config
     for key in ("train", "dev"):
         config["paths"][key] = None
+    from nkner import __version__
+
     nlp.meta["name"] = name or f"nkner_{backbone}"
+    nlp.meta["version"] = __version__
     nlp.meta["description"] = ("nkner: entities, event types, relations and normalized facts for reports on "
                                "North Korean refugees and forced repatriation")
-    # spaCy's "performance" would be scores on the training data itself (dev = train here)
-    nlp.meta["performance"] = {}
+    # spaCy's own "performance" would be scores on the training data itself (dev = train here); it
+    # gets this backbone's leave-one-document-out scores instead (their protocol: nkner.lodo_scores)
+    lodo = lodo_scores(backbone)
+    nlp.meta["performance"] = performance(lodo) if lodo else {}
     rel = nlp.get_pipe("nkner_relations")
     labels = [] if "pattern_rules" not in nlp.pipe_names else list(nlp.get_pipe("pattern_rules").labels)
     nlp.meta["nkner"] = {
@@ -188,5 +204,46 @@ def write_provenance(nlp: Language, docs: list[Document], backbone: str, seed: i
         "relation_threshold_cv_f1": rel.cv_f1,
         "misaligned_spans_skipped": len(report.misaligned) if report else 0,
         "train_seconds": round(time.time() - t0, 1) if t0 else None,
-        "lodo_scores": lodo_scores(backbone),
+        "lodo_scores": lodo,
     }
+
+
+def performance(lodo: dict) -> dict:
+    """LODO scores under the keys of spaCy's ``Scorer`` and of the components' ``score``."""
+    return {"ents_p": lodo["ents_p"], "ents_r": lodo["ents_r"], "ents_f": lodo["ents_f"],
+            "ents_per_type": {k: {"f": v} for k, v in lodo["ents_per_type_f"].items()},
+            "event_type_acc": lodo["event_type_accuracy"], "rel_micro_f": lodo["relations_f"],
+            "rel_per_type": {k: {"f": v} for k, v in lodo["relations_per_type_f"].items()}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The workflow's steps (project.yml) around ``python -m spacy train``:
+
+    ``python -m nkner.training.train docbin OUT.spacy``: the annotated gold as a DocBin;
+    ``python -m nkner.training.train finalize MODEL_LAST OUTPUT [--backbone B]``: that trained
+    pipeline with its provenance in the meta, written to OUTPUT."""
+    import argparse
+
+    from nkner.corpus.store import load
+
+    ap = argparse.ArgumentParser(prog="python -m nkner.training.train")
+    sub = ap.add_subparsers(dest="step", required=True)
+    d = sub.add_parser("docbin")
+    d.add_argument("output", type=Path)
+    f = sub.add_parser("finalize")
+    f.add_argument("trained", type=Path)
+    f.add_argument("output", type=Path)
+    f.add_argument("--backbone", default=DEFAULT_BACKBONE, choices=sorted(BACKBONES))
+    args = ap.parse_args(argv)
+    docs = load(annotated_only=True)
+    if args.step == "docbin":
+        report = write_docbin(docs, args.output)
+        print(f"wrote {args.output}: {len(docs)} documents, {len(report.misaligned)} misaligned spans skipped")
+    else:
+        finalize(args.trained, args.output, docs, args.backbone)
+        print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
