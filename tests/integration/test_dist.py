@@ -32,6 +32,7 @@ def test_wheels_give_a_working_extract_outside_the_checkout(tmp_path):
     meta = json.loads((REPO / "models" / "nkner_default" / "meta.json").read_text())
     dist = tmp_path / "dist"
     sh(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", dist, REPO)
+    (tmp_path / "pkg").mkdir()
     sh(sys.executable, "-m", "spacy", "package", REPO / "models" / "nkner_default", tmp_path / "pkg",
        "--build", "none", "--force")
     sh(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", dist,
