@@ -97,7 +97,7 @@ def lodo_scores(backbone: str, report_json: Path = EVALUATION_JSON) -> dict | No
     except (OSError, KeyError, ValueError):
         return None
     return {"protocol": "leave-one-document-out on the gold (docs/evaluation.md); each fold trained without "
-                        "the document it scores", "date": report.get("date"),
+                        "the document it scores", "date": s.get("date", report.get("date")),
             "ents_f": s["ents_strict"]["f"], "ents_p": s["ents_strict"]["p"], "ents_r": s["ents_strict"]["r"],
             "ents_per_type_f": {k: v["f"] for k, v in s["per_label_strict"].items()},
             "event_type_accuracy": s["event_type_accuracy"], "relations_f": s["relations"]["f"],
