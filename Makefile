@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup setup-trf demo test test-unit test-integration bench clean-venv
+.PHONY: setup setup-trf demo test test-unit test-integration bench clean-venv dist workflow
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (or: make PYTHON=/path/to/python3.11)"; exit 2; }
@@ -39,6 +39,17 @@ setup-trf: requirements.lock requirements-trf.lock
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py
+
+# The declared workflow (project.yml, weasel): clean -> convert -> train -> evaluate -> package; each
+# step runs only when its inputs or outputs changed since its last run (checksums in project.lock).
+WEASEL := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m weasel run
+
+workflow: $(STAMP)
+	$(WEASEL) all
+
+# The project's wheel and the default model's wheel (built with `spacy package`) into dist/.
+dist: $(STAMP)
+	$(WEASEL) package
 
 clean-venv:
 	rm -rf $(VENV)

@@ -113,8 +113,12 @@ def test_other_formats_render(tmp_path, fmt):
         assert len(body.splitlines()) > 1
     elif fmt == "html":
         assert "<mark" in body and "Facts (" in body
-    else:
-        assert "facts" in body
+    else:  # one row per fact, in the order of the JSON output, each starting with its event type
+        facts = json.loads(run(str(SAMPLE), "-f", "json").stdout)[0]["facts"]
+        assert facts and f"{len(facts)} facts" in body
+        rows = [cells[1].strip() for cells in (line.split("│") for line in body.splitlines() if line.startswith("│"))
+                if cells[1].strip()]
+        assert rows == [f["event_type"] for f in facts]
 
 
 def test_output_folder_gets_one_file_per_input(tmp_path):

@@ -65,16 +65,22 @@ def test_verifier_adds_missed_triggers_and_drops_implausible_events():
     assert [e.text for e in doc.ents if e.label_ == "ACTOR"] == ["Laos", "refugees", "Seoul"]
 
 
-def test_verifier_sides_can_be_switched_off_and_survive_serialization(tmp_path):
-    verifier = EventTriggerVerifier(None, drop_below=0.0, add_at=1.1, vector_scale=0.0)
+def test_verifier_sides_can_be_switched_off_and_settings_come_from_the_config(tmp_path):
+    import spacy
+
+    nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "nkner.Tokenizer.v1"}}})
+    verifier = nlp.add_pipe("nkner_event_triggers", config={"drop_below": 0.0, "add_at": 1.1, "vector_scale": 0.0})
     verifier.fit(training_docs())
     doc = tagged("Laos expelled refugees . Seoul published the report .", events={"report"})
     verifier(doc)
     assert [e.text for e in doc.ents if e.label_ == "EVENT"] == ["report"]  # nothing changed
-    verifier.drop_below, verifier.add_at = 0.3, 0.6
-    verifier.to_disk(tmp_path / "trig")
-    back = EventTriggerVerifier(None).from_disk(tmp_path / "trig")
-    assert (back.drop_below, back.add_at, back.vector_scale) == (0.3, 0.6, 0.0)
+    nlp.to_disk(tmp_path / "nlp")
+    back = spacy.load(tmp_path / "nlp").get_pipe("nkner_event_triggers")
+    assert (back.drop_below, back.add_at, back.vector_scale) == (0.0, 1.1, 0.0)
+    assert back.model.classes == verifier.model.classes and back.n_examples == verifier.n_examples > 0
+    # the settings are the config's: another config over the same learned state changes them
+    other = spacy.load(tmp_path / "nlp", config={"components": {"nkner_event_triggers": {"drop_below": 0.3}}})
+    assert other.get_pipe("nkner_event_triggers").drop_below == 0.3
     toks = list(tagged("Laos expelled refugees .")[:])
     labels_of = {}
     assert np.allclose(back.scores(toks, labels_of), verifier.scores(toks, labels_of))
@@ -152,8 +158,13 @@ def test_relation_extractor_uses_vectors_when_the_backbone_gives_them(tmp_path):
     assert back.vector_scale == 0.15 and back.model.n_dense == 9
     new = _with_vectors(_training_doc("Vietnam", "migrants"))
     assert rx(new)._.relations == back(_with_vectors(_training_doc("Vietnam", "migrants")))._.relations
-    # a Doc without vectors still gets relations (zeros in the dense block)
-    assert isinstance(back(_training_doc("Vietnam", "migrants"))._.relations, list)
+    # a Doc without vectors gets the relations of all-zero vectors (zeros in the dense block)
+    without = back(_training_doc("Vietnam", "migrants"))._.relations
+    zeros = _training_doc("Vietnam", "migrants")
+    zeros.tensor = np.zeros((len(zeros), 3), dtype=np.float32)
+    assert without == back(zeros)._.relations
+    assert without != rx(_with_vectors(_training_doc("Vietnam", "migrants")))._.relations or \
+        not np.any(rx.model.coef[:, -9:])
     off = RelationExtractor(None, vector_scale=0.0)
     off.fit(docs)
     assert off.model.n_dense == 0 and len(candidate_pairs(docs[0])) > 0

@@ -20,12 +20,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from nkner.corpus.store import REPO_ROOT
 from nkner.extract.facts import doc_objects
 from nkner.extract.inputs import CHUNK_CHARS, InputError, Source, iter_text, text_sha256
+from nkner.pipeline.package import default_model_path
 from nkner.schema import SCHEMA_VERSION
-
-DEFAULT_MODEL = REPO_ROOT / "models" / "nkner_default"
 
 
 class ModelError(Exception):
@@ -33,7 +31,7 @@ class ModelError(Exception):
 
 
 def model_path(model: str | Path | None = None) -> Path:
-    path = Path(model or os.environ.get("NKNER_MODEL") or DEFAULT_MODEL)
+    path = Path(model or os.environ.get("NKNER_MODEL") or default_model_path())
     if not (path / "config.cfg").exists():
         raise ModelError(f"no nkner pipeline at {path} (config.cfg missing): train one with `nkner train` "
                          "or pass --model")

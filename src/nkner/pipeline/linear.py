@@ -3,8 +3,9 @@ relation extractor.
 
 Training uses scikit-learn (``DictVectorizer`` + ``LogisticRegression``) over sparse named features
 and, optionally, a dense block (for example the backbone's contextual token vectors); the fitted
-weights are kept as plain arrays with the feature vocabulary, serialized as JSON + ``.npy``, and
-scored with numpy.  Loading a shipped model therefore runs no pickled code.
+weights are kept as plain arrays with the feature vocabulary, serialized as JSON + ``.npy`` on disk
+and as msgpack of raw array bytes in memory, and scored with numpy.  Loading a shipped model
+therefore runs no pickled code.
 """
 from __future__ import annotations
 
@@ -92,9 +93,32 @@ class LinearModel:
         np.save(path / "coef.npy", self.coef)
         np.save(path / "intercept.npy", self.intercept)
 
+    def to_bytes(self) -> bytes:
+        import srsly
+
+        return srsly.msgpack_dumps({"classes": self.classes, "vocab": self.vocab, "n_dense": self.n_dense,
+                                    "coef": _array_msg(self.coef), "intercept": _array_msg(self.intercept)})
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "LinearModel":
+        import srsly
+
+        msg = srsly.msgpack_loads(data)
+        return cls(list(msg["classes"]), dict(msg["vocab"]), _array_from(msg["coef"]), _array_from(msg["intercept"]),
+                   n_dense=int(msg["n_dense"]))
+
     @classmethod
     def from_disk(cls, path: Path) -> "LinearModel":
         path = Path(path)
         data = json.loads((path / "model.json").read_text(encoding="utf-8"))
         return cls(data["classes"], data["vocab"], np.load(path / "coef.npy"), np.load(path / "intercept.npy"),
                    n_dense=int(data.get("n_dense", 0)))
+
+
+def _array_msg(a: np.ndarray) -> dict:
+    a = np.ascontiguousarray(a, dtype=np.float32)
+    return {"shape": list(a.shape), "data": a.tobytes()}
+
+
+def _array_from(msg: dict) -> np.ndarray:
+    return np.frombuffer(msg["data"], dtype=np.float32).reshape(msg["shape"]).copy()

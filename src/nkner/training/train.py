@@ -1,9 +1,13 @@
-"""`nkner train`: train the pipeline on gold documents, reproducibly, and write ``models/<name>/``.
+"""`nkner train`: a thin wrapper over ``spacy train`` that writes ``models/<name>/``.
 
-Steps: gold -> DocBin -> ``spacy train`` with ``configs/<backbone>.cfg`` (NER; fixed number of
-epochs, model-last, no selection on any held-out data) -> the event typer and relation extractor
-fitted with scikit-learn on the same gold -> the normalizer -> ``nlp.to_disk``.  The model's meta
-records the training-data hash, the config, the seed and the training documents.
+Steps: gold -> DocBin -> ``spacy train configs/<backbone>.cfg`` -> the meta's provenance.  The config
+describes the whole pipeline: spaCy's loop trains the NER (fixed number of epochs, model-last, no
+selection on any held-out data), and the event-trigger verifier, event typer and relation extractor
+are fitted with scikit-learn in their ``initialize`` on the same gold (see
+:mod:`nkner.pipeline.fitting`).  ``python -m spacy train configs/<backbone>.cfg --paths.train X
+--paths.dev X`` builds the same weights; this wrapper adds the meta (training-data hash, the
+documents, the backbone's leave-one-document-out scores) and leaves no temporary path in the saved
+config.
 """
 from __future__ import annotations
 
@@ -17,11 +21,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import spacy
 from spacy.language import Language
 
 import nkner.pipeline.components  # noqa: F401  (registers the factories)
+import nkner.pipeline.fitting  # noqa: F401  (registers the refit callback)
 import nkner.pipeline.normalizer  # noqa: F401
+import nkner.pipeline.rules  # noqa: F401
 import nkner.pipeline.triggers  # noqa: F401
 import nkner.training.transfer  # noqa: F401  (registers the weight-transfer callback)
 from nkner.corpus.convert import AlignmentReport, to_docbin
@@ -38,8 +43,12 @@ BACKBONES = {
     "trf": "configs/trf.cfg",
 }
 DEFAULT_BACKBONE = "smner"
-#: labels whose pattern rules run before the NER (chosen by evaluation: see README)
+#: labels whose pattern rules run before the NER (chosen by evaluation: see README); the configs'
+#: ``[components.pattern_rules] labels``
 DEFAULT_RULES = ("NUMBER", "DATE")
+#: the components fitted in initialize, and the meta field that records their number of examples
+FITTED = {"nkner_event_triggers": "trigger_examples", "nkner_event_typer": "event_examples",
+          "nkner_relations": "relation_candidates"}
 
 
 def config_path(backbone: str) -> Path:
@@ -66,26 +75,12 @@ def transformer_path() -> Path:
 
 
 def gold_docs_for(nlp: Language, docs: list[Document]):
-    """Gold Docs annotated by ``nlp``'s non-NER components (tags, parse, lemmas) with gold entities,
-    gold event types and gold relations: the training material of the sklearn components."""
+    """Gold Docs annotated by ``nlp``'s components before the NER (sentences, tags, parse, vectors)
+    with gold entities, event types and relations: what the fitted components learn from."""
     from nkner.corpus.convert import to_spacy
+    from nkner.pipeline.fitting import gold_training_docs
 
-    skip = {"ner", "pattern_rules", "nkner_event_triggers", "nkner_event_typer", "nkner_relations",
-            "nkner_normalizer"}
-    out = []
-    for d in docs:
-        sdoc = to_spacy(d, nlp=nlp)
-        ents, rels, et = list(sdoc.ents), sdoc._.relations, {(e.start_char, e.end_char): e._.event_type
-                                                               for e in sdoc.ents}
-        for name, proc in nlp.pipeline:
-            if name not in skip:
-                sdoc = proc(sdoc)
-        sdoc.ents = ents
-        for e in sdoc.ents:
-            e._.event_type = et[(e.start_char, e.end_char)]
-        sdoc._.relations = rels
-        out.append(sdoc)
-    return out
+    return gold_training_docs([to_spacy(d) for d in docs], nlp, before="ner")
 
 
 EVALUATION_JSON = REPO_ROOT / "docs" / "evaluation.json"
@@ -102,84 +97,153 @@ def lodo_scores(backbone: str, report_json: Path = EVALUATION_JSON) -> dict | No
     except (OSError, KeyError, ValueError):
         return None
     return {"protocol": "leave-one-document-out on the gold (docs/evaluation.md); each fold trained without "
-                        "the document it scores", "date": report.get("date"),
+                        "the document it scores", "date": s.get("date", report.get("date")),
             "ents_f": s["ents_strict"]["f"], "ents_p": s["ents_strict"]["p"], "ents_r": s["ents_strict"]["r"],
             "ents_per_type_f": {k: v["f"] for k, v in s["per_label_strict"].items()},
             "event_type_accuracy": s["event_type_accuracy"], "relations_f": s["relations"]["f"],
             "relations_per_type_f": {k: v["f"] for k, v in s["per_relation"].items()}}
 
 
-def add_pattern_rules(nlp: Language, labels: list[str]) -> None:
-    """NUMBER / DATE patterns before the NER (which keeps preset entities and predicts around them)."""
-    import nkner.pipeline.rules  # noqa: F401  (registers the factory)
+def write_docbin(docs: list[Document], path: Path) -> AlignmentReport:
+    """The gold as a DocBin (entities, and event types and relations in the user data)."""
+    report = AlignmentReport()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    to_docbin(docs, report=report).to_disk(path)
+    if report.misaligned:
+        log.warning("training data: %s", report)
+    return report
 
-    nlp.add_pipe("nkner_pattern_rules", name="pattern_rules", before="ner", config={"labels": list(labels)})
+
+def spacy_train(cfg: Path, docbin: Path, output_dir: Path, seed: int = 0, max_epochs: int | None = None,
+                overrides: dict | None = None, quiet: bool = True) -> Path:
+    """``spacy train cfg`` on ``docbin`` (train and dev alike); returns the model-last directory."""
+    from spacy.cli.train import train as _spacy_train
+
+    overrides = {"paths.train": str(docbin), "paths.dev": str(docbin), "system.seed": seed, **(overrides or {})}
+    if max_epochs is not None:
+        overrides["training.max_epochs"] = max_epochs
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink) if quiet else contextlib.nullcontext():
+        _spacy_train(cfg, output_dir, overrides=overrides, use_gpu=-1)
+    return Path(output_dir) / "model-last"
 
 
 def train(docs: list[Document], output: Path, backbone: str = DEFAULT_BACKBONE, seed: int = 0,
           max_epochs: int | None = None, name: str | None = None, quiet: bool = True,
-          rules: list[str] | tuple[str, ...] = DEFAULT_RULES) -> Path:
-    """Train on ``docs`` and write the pipeline to ``output``; returns ``output``."""
+          rules: list[str] | tuple[str, ...] | None = None) -> Path:
+    """Train on ``docs`` with ``configs/<backbone>.cfg`` and write the pipeline to ``output``;
+    returns ``output``.  ``rules`` overrides the config's pattern-rule labels (an ablation)."""
+    import spacy
+
     t0 = time.time()
     output = Path(output)
     cfg = config_path(backbone)
-    report = AlignmentReport()
+    overrides: dict = {}
+    if rules is not None:
+        overrides["components.pattern_rules.labels"] = list(rules)
+    if backbone == "trf":
+        overrides["paths.trf_model"] = str(transformer_path())
     with tempfile.TemporaryDirectory(prefix="nkner-train-") as tmp:
         tmp = Path(tmp)
-        to_docbin(docs, report=report).to_disk(tmp / "train.spacy")
-        if report.misaligned:
-            log.warning("training data: %s", report)
-        overrides = {"paths.train": str(tmp / "train.spacy"), "paths.dev": str(tmp / "train.spacy"),
-                     "system.seed": seed}
-        if max_epochs is not None:
-            overrides["training.max_epochs"] = max_epochs
-        if backbone == "trf":
-            overrides["paths.trf_model"] = str(transformer_path())
-        from spacy.cli.train import train as spacy_train
-
-        sink = io.StringIO()
-        with contextlib.redirect_stdout(sink) if quiet else contextlib.nullcontext():
-            spacy_train(cfg, tmp / "out", overrides=overrides, use_gpu=-1)
-        nlp = spacy.load(tmp / "out" / "model-last")
-        if rules:
-            add_pattern_rules(nlp, list(rules))
-        gold = gold_docs_for(nlp, docs)
-        triggers = nlp.add_pipe("nkner_event_triggers", after="ner")
-        n_tokens = triggers.fit(gold, seed=seed)
-        if not n_tokens:  # no tagger in this backbone (smlite): nothing to verify EVENTs with
-            nlp.remove_pipe("nkner_event_triggers")
-        typer_ = nlp.add_pipe("nkner_event_typer", after="nkner_event_triggers" if n_tokens else "ner")
-        n_events = typer_.fit(gold, seed=seed)
-        rel = nlp.add_pipe("nkner_relations", after="nkner_event_typer")
-        n_pairs = rel.fit(gold, seed=seed)
-        nlp.add_pipe("nkner_normalizer", last=True)
-        nlp.meta["name"] = name or f"nkner_{backbone}"
-        nlp.meta["version"] = nlp.meta.get("version", "0.1.0")
-        nlp.meta["description"] = ("nkner: entities, event types, relations and normalized facts for reports on "
-                                   "North Korean refugees and forced repatriation")
-        # spaCy's "performance" would be scores on the training data itself (dev = train here)
-        nlp.meta["performance"] = {}
-        nlp.meta["nkner"] = {
-            "schema": SCHEMA_VERSION,
-            "backbone": backbone,
-            "config": BACKBONES[backbone],
-            "pattern_rules": list(rules),
-            "seed": seed,
-            "max_epochs": max_epochs,
-            "training_documents": sorted(d.id for d in docs),
-            "training_data_sha256": data_hash(docs),
-            "training_entities": sum(len(d.entities) for d in docs),
-            "training_relations": sum(len(d.relations) for d in docs),
-            "trigger_examples": n_tokens,
-            "event_examples": n_events,
-            "relation_candidates": n_pairs,
-            "relation_threshold": rel.threshold,
-            "relation_threshold_cv_f1": rel.cv_f1,
-            "misaligned_spans_skipped": len(report.misaligned),
-            "train_seconds": round(time.time() - t0, 1),
-            "lodo_scores": lodo_scores(backbone),
-        }
-        if output.exists():
-            shutil.rmtree(output)
-        nlp.to_disk(output)
+        report = write_docbin(docs, tmp / "train.spacy")
+        last = spacy_train(cfg, tmp / "train.spacy", tmp / "out", seed=seed, max_epochs=max_epochs,
+                           overrides=overrides, quiet=quiet)
+        finalize(last, output, docs, backbone, max_epochs=max_epochs, report=report, name=name, t0=t0)
     return output
+
+
+def finalize(trained: Path, output: Path, docs: list[Document], backbone: str, max_epochs: int | None = None,
+             report: AlignmentReport | None = None, name: str | None = None, t0: float | None = None) -> Path:
+    """Write the pipeline that ``spacy train`` saved at ``trained`` to ``output`` with its provenance
+    (:func:`write_provenance`); the weights are spaCy's, unchanged."""
+    import spacy
+
+    nlp = spacy.load(trained)
+    write_provenance(nlp, docs, backbone, int(nlp.config["system"]["seed"]), max_epochs, report, name=name, t0=t0)
+    output = Path(output)
+    if output.exists():
+        shutil.rmtree(output)
+    nlp.to_disk(output)
+    return output
+
+
+def write_provenance(nlp: Language, docs: list[Document], backbone: str, seed: int, max_epochs: int | None,
+                     report: AlignmentReport | None = None, name: str | None = None, t0: float | None = None) -> None:
+    """The meta's name, description and ``nkner`` provenance, and no training paths in the config
+    (they were temporary; the training data is identified by its hash and document ids)."""
+    config = nlp.config
+    for key in ("train", "dev"):
+        config["paths"][key] = None
+    from nkner import __version__
+
+    nlp.meta["name"] = name or f"nkner_{backbone}"
+    nlp.meta["version"] = __version__
+    nlp.meta["description"] = ("nkner: entities, event types, relations and normalized facts for reports on "
+                               "North Korean refugees and forced repatriation")
+    # spaCy's own "performance" would be scores on the training data itself (dev = train here); it
+    # gets this backbone's leave-one-document-out scores instead (their protocol: nkner.lodo_scores)
+    lodo = lodo_scores(backbone)
+    nlp.meta["performance"] = performance(lodo) if lodo else {}
+    rel = nlp.get_pipe("nkner_relations")
+    labels = [] if "pattern_rules" not in nlp.pipe_names else list(nlp.get_pipe("pattern_rules").labels)
+    nlp.meta["nkner"] = {
+        "schema": SCHEMA_VERSION,
+        "backbone": backbone,
+        "config": BACKBONES.get(backbone, backbone),
+        "pattern_rules": labels,
+        "seed": seed,
+        "max_epochs": max_epochs,
+        "training_documents": sorted(d.id for d in docs),
+        "training_data_sha256": data_hash(docs),
+        "training_entities": sum(len(d.entities) for d in docs),
+        "training_relations": sum(len(d.relations) for d in docs),
+        **{field: (nlp.get_pipe(comp).n_examples if comp in nlp.pipe_names else 0)
+           for comp, field in FITTED.items()},
+        "relation_threshold": rel.threshold,
+        "relation_threshold_cv_f1": rel.cv_f1,
+        "misaligned_spans_skipped": len(report.misaligned) if report else 0,
+        "train_seconds": round(time.time() - t0, 1) if t0 else None,
+        "lodo_scores": lodo,
+    }
+
+
+def performance(lodo: dict) -> dict:
+    """LODO scores under the keys of spaCy's ``Scorer`` and of the components' ``score``."""
+    return {"ents_p": lodo["ents_p"], "ents_r": lodo["ents_r"], "ents_f": lodo["ents_f"],
+            "ents_per_type": {k: {"f": v} for k, v in lodo["ents_per_type_f"].items()},
+            "event_type_acc": lodo["event_type_accuracy"], "rel_micro_f": lodo["relations_f"],
+            "rel_per_type": {k: {"f": v} for k, v in lodo["relations_per_type_f"].items()}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The workflow's steps (project.yml) around ``python -m spacy train``:
+
+    ``python -m nkner.training.train docbin OUT.spacy``: the annotated gold as a DocBin;
+    ``python -m nkner.training.train finalize MODEL_LAST OUTPUT [--backbone B]``: that trained
+    pipeline with its provenance in the meta, written to OUTPUT."""
+    import argparse
+
+    from nkner.corpus.store import load
+
+    ap = argparse.ArgumentParser(prog="python -m nkner.training.train")
+    sub = ap.add_subparsers(dest="step", required=True)
+    d = sub.add_parser("docbin")
+    d.add_argument("output", type=Path)
+    f = sub.add_parser("finalize")
+    f.add_argument("trained", type=Path)
+    f.add_argument("output", type=Path)
+    f.add_argument("--backbone", default=DEFAULT_BACKBONE, choices=sorted(BACKBONES))
+    args = ap.parse_args(argv)
+    docs = load(annotated_only=True)
+    if args.step == "docbin":
+        report = write_docbin(docs, args.output)
+        print(f"wrote {args.output}: {len(docs)} documents, {len(report.misaligned)} misaligned spans skipped")
+    else:
+        finalize(args.trained, args.output, docs, args.backbone)
+        print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
