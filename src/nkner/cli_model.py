@@ -23,17 +23,20 @@ class Backbone(str, Enum):
 def train_cmd(
     output: Path = typer.Option(Path("models/nkner_default"), "--output", "-o", help="Where to write the pipeline."),
     backbone: Backbone = typer.Option(Backbone.smner, "--backbone", "-b", help="scratch | sm | smlite | smner | trf (see README)."),
-    docs: Optional[List[str]] = typer.Option(None, "--docs", help="Train on these document ids only (default: all)."),
+    docs: Optional[List[str]] = typer.Option(None, "--docs", help="Train on these document ids only (default: the gold of the train and dev splits; never test)."),
     seed: int = typer.Option(0, "--seed"),
     max_epochs: Optional[int] = typer.Option(None, "--max-epochs", help="Override the config's epochs."),
 ) -> None:
     """Train the pipeline (NER, event-trigger verifier, event typer, relations, normalizer) on the gold corpus."""
     import time
 
-    from nkner.corpus.store import load
-    from nkner.training.train import train
+    from nkner.training.train import train, training_documents
 
-    gold = load(docs, annotated_only=True)
+    try:
+        gold = training_documents(docs)
+    except ValueError as exc:
+        typer.echo(f"nkner train: {exc}", err=True)
+        raise typer.Exit(2)
     if not gold:
         typer.echo("nkner train: no annotated documents", err=True)
         raise typer.Exit(2)

@@ -6,10 +6,11 @@ import platform
 import time
 from pathlib import Path
 
-from nkner.corpus.store import Document, atomic_write_text, load
+from nkner.corpus.store import Document, atomic_write_text
 from nkner.schema import LABEL_NAMES, RELATION_NAMES
 from nkner.training.evaluate import (Prediction, evaluate_predictor, learning_curve, lodo,
                                      pipeline_predictor, plot_learning_curve, sm_predictor)
+from nkner.training.train import lodo_documents
 
 SM_LABELS = ("ACTOR", "LEGAL_INSTRUMENT", "NUMBER", "EVENT", "DATE", "LOCATION")
 
@@ -28,7 +29,7 @@ def rules_predictor():
 
 def run_lodo(backbones: list[str], baselines: bool = True, curve: bool = False, seed: int = 0,
              max_epochs: int | None = None, curve_epochs: int | None = None, progress=print) -> dict:
-    docs = load(annotated_only=True)
+    docs = lodo_documents()
     result: dict = {"protocol": "leave-one-document-out over the gold documents "
                                 f"({', '.join(d.id for d in docs)}); counts summed over folds (micro)",
                     "seed": seed, "machine": f"{platform.machine()}, {platform.python_version()}",
@@ -68,7 +69,7 @@ def add_to_report(report_json: Path, result: dict) -> dict:
 def rerun_curve(report_json: Path, backbone: str, curve_epochs: int | None, seed: int = 0, progress=print) -> dict:
     """Recompute only the learning curve of an existing report (its LODO results are kept)."""
     result = json.loads(Path(report_json).read_text(encoding="utf-8"))
-    docs = load(annotated_only=True)
+    docs = lodo_documents()
     result["learning_curve"] = {"backbone": backbone, "max_epochs": curve_epochs,
                                 "rows": learning_curve(docs, backbone, seed=seed, max_epochs=curve_epochs,
                                                        progress=progress)}
