@@ -99,25 +99,35 @@ class OutFormat(str, Enum):
 
 @app.command("extract")
 def extract_cmd(
-    inputs: List[str] = typer.Argument(..., help="Files, folders (recursive .txt/.md) or - for standard input."),
+    inputs: List[str] = typer.Argument(..., help="Files, folders (recursive .txt/.md/.html/.htm/.pdf) or - for "
+                                       "standard input."),
     fmt: Optional[OutFormat] = typer.Option(None, "--format", "-f",
-                                            help="jsonl (default when not a terminal) | json | table | csv | html"),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Output file, or an existing folder "
-                                          "(or a path ending in /) for one file per input."),
+                                            help="jsonl | json | table | csv | html (default: from the output "
+                                            "file's extension; else table on a terminal, jsonl otherwise)"),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Output file, or a folder (existing, or a "
+                                         "path ending in /) for one file per input."),
     model: Optional[Path] = typer.Option(None, "--model", "-m", help="Pipeline folder (default: the shipped model)."),
     n_process: int = typer.Option(1, "--n-process", "-n", min=1, help="Processes for spaCy's nlp.pipe."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar on stderr for many inputs."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar on stderr (several inputs, "
+                                  "or one long input)."),
     doc_date: Optional[str] = typer.Option(None, "--doc-date", help="Date of the reports (YYYY-MM-DD), to resolve "
-                                           "relative dates such as 'last year'."),
+                                           "relative dates such as 'last year' (default: the report's own "
+                                           "dateline or PUBLISHED stamp, if any)."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="Codec of plain-text inputs without a "
+                                           "byte-order mark (default utf-8; e.g. cp1252, latin-1)."),
+    min_confidence: Optional[float] = typer.Option(None, "--min-confidence", min=0.0, max=1.0,
+                                                   help="Keep only facts with at least this confidence."),
 ) -> None:
     """Extract entities and facts from reports (exit 0 ok, 1 some input unreadable, 2 usage/model error)."""
     from nkner.extract.batch import run
 
     if doc_date is not None:
-        import re
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", doc_date):
-            typer.echo(f"nkner extract: --doc-date {doc_date!r} is not YYYY-MM-DD", err=True)
+        from nkner.pipeline.normalize.report_date import DocDateError, parse_doc_date
+        try:
+            parse_doc_date(doc_date)
+        except DocDateError as exc:
+            typer.echo(f"nkner extract: --doc-date: {exc}", err=True)
             raise typer.Exit(2)
     code = run(inputs, fmt.value if fmt else None, output, str(model) if model else None, n_process, progress,
-               err=sys.stderr, out=sys.stdout, doc_date=doc_date)
+               err=sys.stderr, out=sys.stdout, doc_date=doc_date, encoding=encoding, min_confidence=min_confidence)
     raise typer.Exit(code)

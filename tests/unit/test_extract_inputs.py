@@ -60,9 +60,11 @@ def test_discover_folders_recursively_and_reports_missing(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "one.txt").write_text("x")
     (tmp_path / "a" / "two.md").write_text("y")
-    (tmp_path / "a" / "skip.pdf").write_text("z")
+    (tmp_path / "a" / "page.pdf").write_text("z")
+    (tmp_path / "a" / "skip.docx").write_text("z")
     (tmp_path / "empty").mkdir()
     sources, errors = discover([str(tmp_path / "a"), str(tmp_path / "nope.txt"), str(tmp_path / "empty")])
-    assert [s.path.name for s in sources] == ["one.txt", "two.md"]
+    assert [s.path.name for s in sources] == ["one.txt", "page.pdf", "two.md"]
+    assert [str(s.rel) for s in sources] == ["one.txt", "page.pdf", "two.md"]
     assert [e[0] for e in errors] == [str(tmp_path / "nope.txt"), str(tmp_path / "empty")]
     assert "no such file" in errors[0][1]
