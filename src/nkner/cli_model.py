@@ -21,7 +21,8 @@ class Backbone(str, Enum):
 
 @app.command("train")
 def train_cmd(
-    output: Path = typer.Option(Path("models/nkner_default"), "--output", "-o", help="Where to write the pipeline."),
+    output: Path = typer.Option(..., "--output", "-o", help="Where to write the pipeline (required: nothing is "
+                                "overwritten by default; -o models/nkner_default replaces the shipped model)."),
     backbone: Backbone = typer.Option(Backbone.smner, "--backbone", "-b", help="scratch | sm | smlite | smner | trf (see README)."),
     docs: Optional[List[str]] = typer.Option(None, "--docs", help="Train on these document ids only (default: all)."),
     seed: int = typer.Option(0, "--seed"),
@@ -40,7 +41,10 @@ def train_cmd(
     t0 = time.time()
     typer.echo(f"training {backbone.value} on {len(gold)} documents "
                f"({sum(len(d.entities) for d in gold)} entities) ...", err=True)
-    path = train(gold, output, backbone=backbone.value, seed=seed, max_epochs=max_epochs)
+    import contextlib
+    # spaCy's training log (one row per evaluation step: epoch, step, losses) is the progress: on stderr
+    with contextlib.redirect_stdout(sys.stderr):
+        path = train(gold, output, backbone=backbone.value, seed=seed, max_epochs=max_epochs, quiet=False)
     typer.echo(f"wrote {path} in {time.time() - t0:.0f} s")
 
 
@@ -56,7 +60,8 @@ def evaluate_cmd(
                              "beside it) instead of replacing it."),
     curve_only: bool = typer.Option(False, "--curve-only", help="Recompute only the learning curve of the existing "
                                     "report (its .json beside it), for the first --backbone."),
-    report: Path = typer.Option(Path("docs/evaluation.md"), "--report", help="Markdown report to write."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Also write the Markdown report here (and its .json "
+                                          "beside it); the repository's is docs/evaluation.md. Default: print only."),
     seed: int = typer.Option(0, "--seed"),
     max_epochs: Optional[int] = typer.Option(None, "--max-epochs"),
 ) -> None:
@@ -67,11 +72,20 @@ def evaluate_cmd(
         if not gold:
             typer.echo("nkner evaluate: --model needs --gold FILE(s) to score on", err=True)
             raise typer.Exit(2)
-        result = rep.score_model_on_gold(model, gold)
+        try:
+            result = rep.score_model_on_gold(model, gold)
+        except (ValueError, OSError, KeyError) as exc:  # trained-on gold, unreadable file or model
+            typer.echo(f"nkner evaluate: {exc}", err=True)
+            raise typer.Exit(2)
         typer.echo(rep.render_single(result))
-        rep.write_report(report, rep.render_single(result))
-        typer.echo(f"report written to {report}", err=True)
+        if report:
+            rep.write_report(report, rep.render_single(result))
+            typer.echo(f"report written to {report}", err=True)
         return
+    if (add or curve_only) and report is None:
+        typer.echo("nkner evaluate: --add and --curve-only change an existing report: give it with --report "
+                   "(e.g. --report docs/evaluation.md)", err=True)
+        raise typer.Exit(2)
     if curve_only:
         result = rep.rerun_curve(report.with_suffix(".json"), backbone[0].value, curve_epochs, seed=seed,
                                  progress=lambda m: typer.echo(m, err=True))
@@ -85,8 +99,9 @@ def evaluate_cmd(
         result = rep.add_to_report(report.with_suffix(".json"), result)
     text = rep.render_lodo(result)
     typer.echo(text)
-    rep.write_report(report, text, result)
-    typer.echo(f"report written to {report} (and {report.with_suffix('.json')})", err=True)
+    if report:
+        rep.write_report(report, text, result)
+        typer.echo(f"report written to {report} (and {report.with_suffix('.json')})", err=True)
 
 
 class OutFormat(str, Enum):

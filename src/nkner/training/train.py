@@ -24,6 +24,7 @@ import nkner.pipeline.components  # noqa: F401  (registers the factories)
 import nkner.pipeline.normalizer  # noqa: F401
 import nkner.pipeline.triggers  # noqa: F401
 import nkner.training.transfer  # noqa: F401  (registers the weight-transfer callback)
+from nkner import __version__
 from nkner.corpus.convert import AlignmentReport, to_docbin
 from nkner.corpus.store import REPO_ROOT, Document
 from nkner.schema import SCHEMA_VERSION
@@ -154,7 +155,7 @@ def train(docs: list[Document], output: Path, backbone: str = DEFAULT_BACKBONE, 
         n_pairs = rel.fit(gold, seed=seed)
         nlp.add_pipe("nkner_normalizer", last=True)
         nlp.meta["name"] = name or f"nkner_{backbone}"
-        nlp.meta["version"] = nlp.meta.get("version", "0.1.0")
+        nlp.meta["version"] = __version__  # the package's: one version for code and model
         nlp.meta["description"] = ("nkner: entities, event types, relations and normalized facts for reports on "
                                    "North Korean refugees and forced repatriation")
         # spaCy's "performance" would be scores on the training data itself (dev = train here)
