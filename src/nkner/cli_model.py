@@ -112,6 +112,12 @@ class OutFormat(str, Enum):
     html = "html"
 
 
+class CsvRows(str, Enum):
+    facts = "facts"
+    entities = "entities"
+    statements = "statements"
+
+
 @app.command("extract")
 def extract_cmd(
     inputs: List[str] = typer.Argument(..., help="Files, folders (recursive .txt/.md/.html/.htm/.pdf) or - for "
@@ -132,6 +138,7 @@ def extract_cmd(
                                            "byte-order mark (default utf-8; e.g. cp1252, latin-1)."),
     min_confidence: Optional[float] = typer.Option(None, "--min-confidence", min=0.0, max=1.0,
                                                    help="Keep only facts with at least this confidence."),
+    rows: CsvRows = typer.Option(CsvRows.facts, "--rows", help="CSV: one row per fact, entity or statement."),
 ) -> None:
     """Extract entities and facts from reports (exit 0 ok, 1 some input unreadable, 2 usage/model error)."""
     from nkner.extract.batch import run
@@ -144,5 +151,6 @@ def extract_cmd(
             typer.echo(f"nkner extract: --doc-date: {exc}", err=True)
             raise typer.Exit(2)
     code = run(inputs, fmt.value if fmt else None, output, str(model) if model else None, n_process, progress,
-               err=sys.stderr, out=sys.stdout, doc_date=doc_date, encoding=encoding, min_confidence=min_confidence)
+               err=sys.stderr, out=sys.stdout, doc_date=doc_date, encoding=encoding, min_confidence=min_confidence,
+               rows=rows.value)
     raise typer.Exit(code)

@@ -298,3 +298,52 @@ def test_html_and_pdf_inputs_give_their_text_with_checkable_offsets(tmp_path):
     for noise in ("var tracking", "Cookie settings", "About us", "color:red"):
         assert noise not in html_text
     assert "April 2024" in [e["text"] for e in page["entities"]]
+
+
+def test_html_page_has_a_legend_normalized_values_and_facts_linked_to_sentences(tmp_path):
+    from html.parser import HTMLParser
+
+    out = tmp_path / "page.html"
+    assert run(str(SAMPLE), "-o", str(out)).returncode == 0
+    page = out.read_text(encoding="utf-8")
+
+    class Links(HTMLParser):
+        ids, hrefs, marks = set(), [], 0
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if "id" in a:
+                self.ids.add(a["id"])
+            if tag == "a" and a.get("href", "").startswith("#"):
+                self.hrefs.append(a["href"][1:])
+            self.marks += tag == "mark"
+
+    p = Links()
+    p.feed(page)
+    obj = json.loads(run(str(SAMPLE), "-f", "jsonl").stdout)
+    assert "Legend" in page and all(label in page for label in LABELS)
+    assert p.marks == len(obj["entities"])
+    assert len(p.hrefs) == len(obj["facts"]) and set(p.hrefs) <= p.ids   # every fact links to its sentence
+    for e in obj["entities"]:
+        if e.get("iso"):
+            assert f"<span class='val'>{e['iso']}</span>" in page
+        if e.get("event_type"):
+            assert f"<span class='val'>{e['event_type']}</span>" in page
+
+
+@pytest.mark.parametrize("rows,first_column_after_source", [("entities", "start"), ("statements", "relation"),
+                                                            ("facts", "event_type")])
+def test_csv_of_entities_statements_and_facts(rows, first_column_after_source):
+    import csv
+    import io
+
+    obj = json.loads(run(str(SAMPLE), "-f", "jsonl").stdout)
+    res = run(str(SAMPLE), "-f", "csv", "--rows", rows)
+    assert res.returncode == 0, res.stderr.decode()
+    table = list(csv.DictReader(io.StringIO(res.stdout.decode())))
+    assert list(table[0])[1] == first_column_after_source
+    assert len(table) == len(obj[rows])
+    text = SAMPLE.read_text(encoding="utf-8")
+    if rows == "entities":
+        for r in table:
+            assert text[int(r["start"]):int(r["end"])] == r["text"]

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator
 
-from nkner.extract.formats import EXTENSIONS, WRITERS
+from nkner.extract.formats import CSV_ROWS, EXTENSIONS, WRITERS, writer
 from nkner.extract.inputs import CHUNK_CHARS, Source, discover, read_text
 from nkner.extract.run import Chunked, load, process_sources
 
@@ -99,11 +99,15 @@ def folder_targets(entries: list[tuple[str, Path]], folder: Path, fmt: str) -> l
 
 def run(paths: list[str], fmt: str | None = None, output: str | Path | None = None, model: str | None = None,
         n_process: int = 1, progress: bool = True, err: IO[str] = sys.stderr, out: IO[str] = sys.stdout,
-        doc_date: str | None = None, encoding: str | None = None, min_confidence: float | None = None) -> int:
+        doc_date: str | None = None, encoding: str | None = None, min_confidence: float | None = None,
+        rows: str = "facts") -> int:
     """Extract from every input; see the module docstring for outputs and exit codes."""
     fmt = format_for(output, fmt, out)
     if fmt not in WRITERS:
         print(f"nkner extract: unknown format {fmt!r} (choose from {', '.join(WRITERS)})", file=err)
+        return EXIT_USAGE
+    if rows not in CSV_ROWS:
+        print(f"nkner extract: unknown --rows {rows!r} (choose from {', '.join(CSV_ROWS)})", file=err)
         return EXIT_USAGE
     from nkner.extract.inputs import InputError, check_encoding
     if encoding is not None:
@@ -154,7 +158,7 @@ def run(paths: list[str], fmt: str | None = None, output: str | Path | None = No
                 if target.exists():
                     print(f"nkner extract: replacing {target}", file=err)
                 with atomic_output(target) as fh:
-                    w = WRITERS[fmt](fh)
+                    w = writer(fmt, fh, rows)
                     w.begin()
                     ok = _emit(w, item, fmt, min_confidence)
                     w.end()
@@ -162,7 +166,7 @@ def run(paths: list[str], fmt: str | None = None, output: str | Path | None = No
         else:
             ctx = atomic_output(Path(output)) if output is not None else _stdout(out)
             with ctx as fh:
-                w = WRITERS[fmt](fh)
+                w = writer(fmt, fh, rows)
                 w.begin()
                 for item in items():
                     failures += 0 if _emit(w, item, fmt, min_confidence) else 1
