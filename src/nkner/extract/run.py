@@ -23,7 +23,7 @@ from typing import Iterable, Iterator
 
 from nkner.corpus.store import REPO_ROOT
 from nkner.extract.facts import doc_objects
-from nkner.extract.inputs import InputError, Source, language_warning, split_text
+from nkner.extract.inputs import CHUNK_CHARS, InputError, Source, language_warning, split_text
 from nkner.schema import SCHEMA_VERSION
 
 DEFAULT_MODEL = REPO_ROOT / "models" / "nkner_default"
@@ -73,13 +73,23 @@ class NotEnglishWarning(UserWarning):
     """A text given to :func:`extract` does not look English."""
 
 
+def batch_size_for(largest: int) -> int:
+    """Texts per ``nlp.pipe`` batch when the largest input has ``largest`` characters (or bytes): a
+    batch stays within about 80,000 characters (8 chunks of a long report, up to 64 short texts),
+    since memory grows with a batch's text."""
+    return max(8, min(64, 8 * CHUNK_CHARS // max(min(largest, CHUNK_CHARS), 1)))
+
+
 def extract_texts(texts: Iterable[str], nlp=None, doc_date: str | None = None, names: Iterable[str] | None = None,
-                  batch_size: int = 64) -> Iterator[dict]:
+                  batch_size: int | None = None) -> Iterator[dict]:
     """The contract object of each text, in order.  All texts (each cut into chunks at line breaks)
     go through one ``nlp.pipe`` call, so short texts are batched together."""
     import warnings
 
     nlp = nlp or load()
+    if batch_size is None:
+        texts = texts if isinstance(texts, (list, tuple)) else list(texts)
+        batch_size = batch_size_for(max(map(len, texts), default=0))
     info = model_info(nlp)
     names = iter(names) if names is not None else (f"<text {i}>" for i in itertools.count())
 
@@ -156,13 +166,16 @@ class Chunked:
 
 
 def process_sources(sources: list[Source], nlp, n_process: int = 1, on_done=None, on_chunk=None,
-                    doc_date: str | None = None, batch_size: int = 32) -> Iterator[dict | Chunked]:
+                    doc_date: str | None = None, batch_size: int | None = None) -> Iterator[dict | Chunked]:
     """For each source, yield an error object or a :class:`Chunked` report (consume its chunks
     before advancing).  All sources go through one ``nlp.pipe`` call, so many short reports are
     batched together.  Each source is hashed (and so fully decoded and checked) before its first
     chunk, so a bad input fails before any of its output is written.  ``on_chunk(n_chars)`` is
-    called after each chunk, ``on_done(source)`` after each source."""
+    called after each chunk, ``on_done(source)`` after each source.  ``batch_size`` defaults to
+    :func:`batch_size_for` the largest input."""
     info = model_info(nlp)
+    if batch_size is None:
+        batch_size = batch_size_for(max([s.path.stat().st_size for s in sources if s.path.exists()] or [0]))
 
     def stream():
         for k, src in enumerate(sources):
