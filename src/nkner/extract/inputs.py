@@ -55,15 +55,18 @@ class Source:
         return "html" if suffix in HTML_SUFFIXES else "pdf" if suffix in PDF_SUFFIXES else "text"
 
     def extracted_text(self) -> str | None:
-        """The text extracted from an HTML page or a PDF (None for plain text, which is streamed)."""
+        """The text extracted from an HTML page or a PDF (None for plain text, which is streamed,
+        unless :meth:`sha256` found it to be one chunk and kept it)."""
         if self.kind == "text":
-            return None
+            return self._text
         if self._text is None:
             self._text = html_text(self.path, self.encoding) if self.kind == "html" else pdf_text(self.path)
         return self._text
 
     def chunks(self, chunk_chars: int = CHUNK_CHARS) -> Iterator[tuple[int, str]]:
         text = self.extracted_text()
+        if self.kind == "text":
+            self._text = None  # kept for one reading only: many small inputs must not pile up
         if text is None:
             yield from iter_text(self.path, chunk_chars, self.encoding)
         else:
@@ -71,13 +74,17 @@ class Source:
 
     def sha256(self) -> tuple[str, int, str]:
         """(SHA-256 of the text as UTF-8, its length in code points, its first chunk); reads the whole
-        input, so an unreadable one fails here, before any of its output is written."""
-        h, n, first = hashlib.sha256(), 0, None
+        input, so an unreadable one fails here, before any of its output is written.  A plain text
+        of one chunk is kept, so that :meth:`chunks` does not read it again."""
+        h, n, pieces = hashlib.sha256(), 0, []
         for _, chunk in self.chunks():
             h.update(chunk.encode("utf-8"))
             n += len(chunk)
-            first = chunk if first is None else first
-        return h.hexdigest(), n, first or ""
+            if len(pieces) < 2:
+                pieces.append(chunk)
+        if self.kind == "text" and len(pieces) == 1:
+            self._text = pieces[0]
+        return h.hexdigest(), n, pieces[0] if pieces else ""
 
 
 def discover(paths: list[str], encoding: str | None = None) -> tuple[list[Source], list[tuple[str, str]]]:

@@ -79,8 +79,9 @@ class JsonlWriter(Writer):
         self._sep()
         self.out.write(_dump(header)[:-1] + ', "entities": [')
         first = True
-        with tempfile.TemporaryFile("w+", encoding="utf-8") as facts, \
-                tempfile.TemporaryFile("w+", encoding="utf-8") as stmts:
+        # spooled in memory up to 1 MB each, on disk beyond (a long report's facts)
+        with tempfile.SpooledTemporaryFile(1 << 20, "w+", encoding="utf-8") as facts, \
+                tempfile.SpooledTemporaryFile(1 << 20, "w+", encoding="utf-8") as stmts:
             nf = ns = 0
             for ents, fs, ss in chunks:
                 for e in ents:
