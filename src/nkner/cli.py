@@ -18,6 +18,19 @@ corpus_app = typer.Typer(no_args_is_help=True, help="Build, validate, export and
 app.add_typer(corpus_app, name="corpus")
 
 
+def _version(value: bool) -> None:
+    if value:
+        from nkner import __version__
+        typer.echo(f"nkner {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """nkner: annotated corpus and fact extractor for reports on North Korean refugees."""
+
+
 def _err(msg: str) -> None:
     typer.echo(f"nkner: {msg}", err=True)
 
@@ -121,16 +134,18 @@ def corpus_export(
 
 @corpus_app.command("stats")
 def corpus_stats(
-    chart: Path = typer.Option(Path("docs/label_counts.png"), "--chart", help="Where to write the bar chart (PNG)."),
+    chart: Optional[Path] = typer.Option(None, "--chart", help="Also draw the bar chart into this PNG file "
+                                         "(the README's is docs/label_counts.png)."),
     markdown: Optional[Path] = typer.Option(None, "--markdown", help="Also write the tables as Markdown."),
 ) -> None:
-    """Counts per document, label, event type and relation; writes a bar chart."""
+    """Counts per document, label, event type and relation (and a bar chart with --chart)."""
     from nkner.corpus import stats
 
     s = stats.compute()
-    typer.echo(stats.render_text(s))
-    stats.plot(s, chart)
-    typer.echo(f"chart written to {chart}")
+    typer.echo(stats.render_text(s), nl=False)
+    if chart:
+        stats.plot(s, chart)
+        typer.echo(f"chart written to {chart}")
     if markdown:
         from nkner.corpus.store import atomic_write_text
         atomic_write_text(markdown, stats.render_markdown(s))

@@ -21,7 +21,8 @@ class Backbone(str, Enum):
 
 @app.command("train")
 def train_cmd(
-    output: Path = typer.Option(Path("models/nkner_default"), "--output", "-o", help="Where to write the pipeline."),
+    output: Path = typer.Option(..., "--output", "-o", help="Where to write the pipeline (required: nothing is "
+                                "overwritten by default; -o models/nkner_default replaces the shipped model)."),
     backbone: Backbone = typer.Option(Backbone.smner, "--backbone", "-b", help="scratch | sm | smlite | smner | trf (see README)."),
     docs: Optional[List[str]] = typer.Option(None, "--docs", help="Train on these document ids only (default: the gold of the train and dev splits; never test)."),
     seed: int = typer.Option(0, "--seed"),
@@ -43,7 +44,10 @@ def train_cmd(
     t0 = time.time()
     typer.echo(f"training {backbone.value} on {len(gold)} documents "
                f"({sum(len(d.entities) for d in gold)} entities) ...", err=True)
-    path = train(gold, output, backbone=backbone.value, seed=seed, max_epochs=max_epochs)
+    import contextlib
+    # spaCy's training log (one row per evaluation step: epoch, step, losses) is the progress: on stderr
+    with contextlib.redirect_stdout(sys.stderr):
+        path = train(gold, output, backbone=backbone.value, seed=seed, max_epochs=max_epochs, quiet=False)
     typer.echo(f"wrote {path} in {time.time() - t0:.0f} s")
 
 
@@ -59,7 +63,8 @@ def evaluate_cmd(
                              "beside it) instead of replacing it."),
     curve_only: bool = typer.Option(False, "--curve-only", help="Recompute only the learning curve of the existing "
                                     "report (its .json beside it), for the first --backbone."),
-    report: Path = typer.Option(Path("docs/evaluation.md"), "--report", help="Markdown report to write."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Also write the Markdown report here (and its .json "
+                                          "beside it); the repository's is docs/evaluation.md. Default: print only."),
     seed: int = typer.Option(0, "--seed"),
     max_epochs: Optional[int] = typer.Option(None, "--max-epochs"),
 ) -> None:
@@ -70,11 +75,20 @@ def evaluate_cmd(
         if not gold:
             typer.echo("nkner evaluate: --model needs --gold FILE(s) to score on", err=True)
             raise typer.Exit(2)
-        result = rep.score_model_on_gold(model, gold)
+        try:
+            result = rep.score_model_on_gold(model, gold)
+        except (ValueError, OSError, KeyError) as exc:  # trained-on gold, unreadable file or model
+            typer.echo(f"nkner evaluate: {exc}", err=True)
+            raise typer.Exit(2)
         typer.echo(rep.render_single(result))
-        rep.write_report(report, rep.render_single(result))
-        typer.echo(f"report written to {report}", err=True)
+        if report:
+            rep.write_report(report, rep.render_single(result))
+            typer.echo(f"report written to {report}", err=True)
         return
+    if (add or curve_only) and report is None:
+        typer.echo("nkner evaluate: --add and --curve-only change an existing report: give it with --report "
+                   "(e.g. --report docs/evaluation.md)", err=True)
+        raise typer.Exit(2)
     if curve_only:
         result = rep.rerun_curve(report.with_suffix(".json"), backbone[0].value, curve_epochs, seed=seed,
                                  progress=lambda m: typer.echo(m, err=True))
@@ -88,8 +102,9 @@ def evaluate_cmd(
         result = rep.add_to_report(report.with_suffix(".json"), result)
     text = rep.render_lodo(result)
     typer.echo(text)
-    rep.write_report(report, text, result)
-    typer.echo(f"report written to {report} (and {report.with_suffix('.json')})", err=True)
+    if report:
+        rep.write_report(report, text, result)
+        typer.echo(f"report written to {report} (and {report.with_suffix('.json')})", err=True)
 
 
 class OutFormat(str, Enum):
@@ -100,27 +115,45 @@ class OutFormat(str, Enum):
     html = "html"
 
 
+class CsvRows(str, Enum):
+    facts = "facts"
+    entities = "entities"
+    statements = "statements"
+
+
 @app.command("extract")
 def extract_cmd(
-    inputs: List[str] = typer.Argument(..., help="Files, folders (recursive .txt/.md) or - for standard input."),
+    inputs: List[str] = typer.Argument(..., help="Files, folders (recursive .txt/.md/.html/.htm/.pdf) or - for "
+                                       "standard input."),
     fmt: Optional[OutFormat] = typer.Option(None, "--format", "-f",
-                                            help="jsonl (default when not a terminal) | json | table | csv | html"),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Output file, or an existing folder "
-                                          "(or a path ending in /) for one file per input."),
+                                            help="jsonl | json | table | csv | html (default: from the output "
+                                            "file's extension; else table on a terminal, jsonl otherwise)"),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Output file, or a folder (existing, or a "
+                                         "path ending in /) for one file per input."),
     model: Optional[Path] = typer.Option(None, "--model", "-m", help="Pipeline folder (default: the shipped model)."),
     n_process: int = typer.Option(1, "--n-process", "-n", min=1, help="Processes for spaCy's nlp.pipe."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar on stderr for many inputs."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar on stderr (several inputs, "
+                                  "or one long input)."),
     doc_date: Optional[str] = typer.Option(None, "--doc-date", help="Date of the reports (YYYY-MM-DD), to resolve "
-                                           "relative dates such as 'last year'."),
+                                           "relative dates such as 'last year' (default: the report's own "
+                                           "dateline or PUBLISHED stamp, if any)."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="Codec of plain-text inputs without a "
+                                           "byte-order mark (default utf-8; e.g. cp1252, latin-1)."),
+    min_confidence: Optional[float] = typer.Option(None, "--min-confidence", min=0.0, max=1.0,
+                                                   help="Keep only facts with at least this confidence."),
+    rows: CsvRows = typer.Option(CsvRows.facts, "--rows", help="CSV: one row per fact, entity or statement."),
 ) -> None:
     """Extract entities and facts from reports (exit 0 ok, 1 some input unreadable, 2 usage/model error)."""
     from nkner.extract.batch import run
 
     if doc_date is not None:
-        import re
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", doc_date):
-            typer.echo(f"nkner extract: --doc-date {doc_date!r} is not YYYY-MM-DD", err=True)
+        from nkner.pipeline.normalize.report_date import DocDateError, parse_doc_date
+        try:
+            parse_doc_date(doc_date)
+        except DocDateError as exc:
+            typer.echo(f"nkner extract: --doc-date: {exc}", err=True)
             raise typer.Exit(2)
     code = run(inputs, fmt.value if fmt else None, output, str(model) if model else None, n_process, progress,
-               err=sys.stderr, out=sys.stdout, doc_date=doc_date)
+               err=sys.stderr, out=sys.stdout, doc_date=doc_date, encoding=encoding, min_confidence=min_confidence,
+               rows=rows.value)
     raise typer.Exit(code)

@@ -24,7 +24,8 @@ def test_validate_is_clean_on_the_gold():
     res = run("corpus", "validate", "--no-warnings")
     assert res.returncode == 0, res.stdout + res.stderr
     assert "0 errors, 0 misaligned spans" in res.stdout
-    assert "5 annotated documents" in res.stdout
+    n_files = len(list((REPO / "annotations").glob("*.jsonl")))
+    assert f"{n_files} annotated documents" in res.stdout and n_files >= 5
 
 
 def test_validate_fails_on_a_broken_file(tmp_path):

@@ -60,9 +60,28 @@ def test_discover_folders_recursively_and_reports_missing(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "one.txt").write_text("x")
     (tmp_path / "a" / "two.md").write_text("y")
-    (tmp_path / "a" / "skip.pdf").write_text("z")
+    (tmp_path / "a" / "page.pdf").write_text("z")
+    (tmp_path / "a" / "skip.docx").write_text("z")
     (tmp_path / "empty").mkdir()
     sources, errors = discover([str(tmp_path / "a"), str(tmp_path / "nope.txt"), str(tmp_path / "empty")])
-    assert [s.path.name for s in sources] == ["one.txt", "two.md"]
+    assert [s.path.name for s in sources] == ["one.txt", "page.pdf", "two.md"]
+    assert [str(s.rel) for s in sources] == ["one.txt", "page.pdf", "two.md"]
     assert [e[0] for e in errors] == [str(tmp_path / "nope.txt"), str(tmp_path / "empty")]
     assert "no such file" in errors[0][1]
+
+
+def test_language_warning_on_our_phrasing():
+    from nkner.corpus.store import load
+    from nkner.extract.inputs import language_warning
+
+    docs = load()
+    words = " ".join(d.text for d in docs).split()
+    paragraphs = [" ".join(words[i:i + 30]) for i in range(0, len(words), 30)]
+    # English corpus paragraphs, reference lists and headlines included: never flagged
+    assert [p for p in paragraphs if language_warning(p)] == []
+    fr = ("Les autorités chinoises ont rapatrié de force des centaines de réfugiés nord-coréens vers la Corée du "
+          "Nord, selon des organisations de défense des droits humains qui dénoncent une violation du principe.")
+    ko = "중국 당국은 수백 명의 탈북민을 강제로 북한으로 송환했다고 인권 단체들이 밝혔다 " * 4
+    assert "French" in language_warning(fr)
+    assert "Latin" in language_warning(ko)
+    assert language_warning("Trop court pour juger.") is None

@@ -54,10 +54,13 @@ def render_markdown(s: Stats) -> str:
 
 
 def render_text(s: Stats) -> str:
+    import io
+
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(record=True, width=120, force_terminal=False)
+    # recorded into a buffer, not printed: the caller prints the returned text once
+    console = Console(record=True, width=120, force_terminal=False, file=io.StringIO())
     t = Table(title="Per document")
     for col in ["document", "status", "words", "entities", "relations"] + list(LABEL_NAMES):
         t.add_column(col)

@@ -14,14 +14,15 @@ decoded.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from nkner.extract.facts import doc_objects
-from nkner.extract.inputs import CHUNK_CHARS, InputError, Source, iter_text, text_sha256
+from nkner.extract.inputs import CHUNK_CHARS, InputError, Source, language_warning, split_text
 from nkner.pipeline.package import default_model_path
 from nkner.schema import SCHEMA_VERSION
 
@@ -60,47 +61,71 @@ def model_info(nlp) -> dict:
             "pipeline": nlp.meta.get("name", "")}
 
 
-def _split(text: str, size: int = CHUNK_CHARS) -> Iterator[tuple[int, str]]:
-    pos = 0
-    while pos < len(text):
-        end = min(len(text), pos + size)
-        if end < len(text):
-            cut = text.rfind("\n", pos, end)
-            if cut <= pos + size // 2:
-                cut = text.rfind(" ", pos, end)
-            if cut > pos:
-                end = cut + 1
-        yield pos, text[pos:end]
-        pos = end
-
-
-def extract_text(text: str, nlp=None, source: str = "<text>", doc_date: str | None = None) -> dict:
-    """The contract object for one text."""
-    nlp = nlp or load()
-    obj = {"source": source, "text_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-           "model": model_info(nlp), "entities": [], "facts": [], "statements": []}
-    chunks = list(_split(text)) or [(0, "")]
-    docs = nlp.pipe((_with_date(nlp, c, doc_date) for _, c in chunks))
-    for (offset, _), doc in zip(chunks, docs):
-        e, f, s = doc_objects(doc, offset)
-        obj["entities"] += e
-        obj["facts"] += f
-        obj["statements"] += s
-    return obj
-
-
 def _with_date(nlp, text: str, doc_date: str | None):
     doc = nlp.make_doc(text)
     doc._.doc_date = doc_date
     return doc
 
 
-def extract(text_or_texts: str | Iterable[str], nlp=None, doc_date: str | None = None):
-    """Extract entities and facts: a dict for one text, a list of dicts for several."""
+class NotEnglishWarning(UserWarning):
+    """A text given to :func:`extract` does not look English."""
+
+
+def batch_size_for(largest: int) -> int:
+    """Texts per ``nlp.pipe`` batch when the largest input has ``largest`` characters (or bytes): a
+    batch stays within about 80,000 characters (8 chunks of a long report, up to 64 short texts),
+    since memory grows with a batch's text."""
+    return max(8, min(64, 8 * CHUNK_CHARS // max(min(largest, CHUNK_CHARS), 1)))
+
+
+def extract_texts(texts: Iterable[str], nlp=None, doc_date: str | None = None, names: Iterable[str] | None = None,
+                  batch_size: int | None = None) -> Iterator[dict]:
+    """The contract object of each text, in order.  All texts (each cut into chunks at line breaks)
+    go through one ``nlp.pipe`` call, so short texts are batched together."""
+    import warnings
+
     nlp = nlp or load()
+    if batch_size is None:
+        texts = texts if isinstance(texts, (list, tuple)) else list(texts)
+        batch_size = batch_size_for(max(map(len, texts), default=0))
+    info = model_info(nlp)
+    names = iter(names) if names is not None else (f"<text {i}>" for i in itertools.count())
+
+    def stream():
+        for text in texts:
+            name = next(names)
+            if (msg := language_warning(text)) is not None:
+                warnings.warn(f"{name}: {msg}", NotEnglishWarning, stacklevel=4)
+            head = {"source": name, "text_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                    "model": info}
+            for offset, chunk in split_text(text):
+                yield _with_date(nlp, chunk, doc_date), (head, offset)
+
+    obj = current = None
+    for doc, (head, offset) in nlp.pipe(stream(), as_tuples=True, batch_size=batch_size):
+        if head is not current:
+            if obj is not None:
+                yield obj
+            obj, current = dict(head, entities=[], facts=[], statements=[]), head
+        e, f, s = doc_objects(doc, offset)
+        obj["entities"] += e
+        obj["facts"] += f
+        obj["statements"] += s
+    if obj is not None:
+        yield obj
+
+
+def extract_text(text: str, nlp=None, source: str = "<text>", doc_date: str | None = None) -> dict:
+    """The contract object for one text."""
+    return next(extract_texts([text], nlp, doc_date=doc_date, names=[source]))
+
+
+def extract(text_or_texts: str | Iterable[str], nlp=None, doc_date: str | None = None):
+    """Extract entities and facts: a dict for one text, a list of dicts for several (batched through
+    one ``nlp.pipe``).  ``doc_date`` (YYYY-MM-DD) resolves relative dates such as "last year"."""
     if isinstance(text_or_texts, str):
         return extract_text(text_or_texts, nlp, doc_date=doc_date)
-    return [extract_text(t, nlp, source=f"<text {i}>", doc_date=doc_date) for i, t in enumerate(text_or_texts)]
+    return list(extract_texts(text_or_texts, nlp, doc_date=doc_date))
 
 
 def annotate(text: str, nlp=None):
@@ -109,7 +134,7 @@ def annotate(text: str, nlp=None):
 
     nlp = nlp or load()
     ents, rels = [], []
-    for offset, chunk in _split(text):
+    for offset, chunk in split_text(text):
         doc = nlp(chunk)
         ids = {}
         for e in doc.ents:
@@ -129,35 +154,56 @@ class Chunked:
     """A report being processed: its header and its per-chunk results (a generator)."""
     header: dict
     chunks: Iterator[tuple[list[dict], list[dict], list[dict]]]
-    path: Path
+    source: Source
+    length: int = 0                    # its text's length in code points
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def path(self) -> Path:
+        return self.source.path
 
 
-def process_sources(sources: list[Source], nlp, n_process: int = 1, on_done=None,
-                    doc_date: str | None = None) -> Iterator[dict | Chunked]:
+def process_sources(sources: list[Source], nlp, n_process: int = 1, on_done=None, on_chunk=None,
+                    doc_date: str | None = None, batch_size: int | None = None) -> Iterator[dict | Chunked]:
     """For each source, yield an error object or a :class:`Chunked` report (consume its chunks
-    before advancing).  Each source is hashed (and so fully decoded and checked) first, so a bad
-    input fails before any of its output is written."""
+    before advancing).  All sources go through one ``nlp.pipe`` call, so many short reports are
+    batched together.  Each source is hashed (and so fully decoded and checked) before its first
+    chunk, so a bad input fails before any of its output is written.  ``on_chunk(n_chars)`` is
+    called after each chunk, ``on_done(source)`` after each source.  ``batch_size`` defaults to
+    :func:`batch_size_for` the largest input."""
     info = model_info(nlp)
-    for src in sources:
-        try:
-            digest = text_sha256(src.path)
-        except (InputError, OSError) as exc:
-            yield {"source": src.name, "error": str(exc)}
+    if batch_size is None:
+        batch_size = batch_size_for(max([s.path.stat().st_size for s in sources if s.path.exists()] or [0]))
+
+    def stream():
+        for k, src in enumerate(sources):
+            try:
+                digest, length, first = src.sha256()
+            except (InputError, OSError) as exc:
+                yield nlp.make_doc(""), (k, 0, {"source": src.name, "error": str(exc)}, 0, [])
+                continue
+            header = {"source": src.name, "text_sha256": digest, "model": info}
+            if src.kind != "text":
+                header["text"] = src.extracted_text()
+            notes = [w for w in [language_warning(first)] if w]
+            for offset, text in src.chunks():
+                yield _with_date(nlp, text, doc_date), (k, offset, header, length, notes)
+
+    piped = nlp.pipe(stream(), as_tuples=True, n_process=n_process, batch_size=batch_size)
+    for k, items in itertools.groupby(piped, key=lambda item: item[1][0]):
+        src = sources[k]
+        first_doc, (_, first_offset, header, length, notes) = next(items)
+        if "error" in header:
+            yield header
             if on_done:
                 on_done(src)
             continue
-        header = {"source": src.name, "text_sha256": digest, "model": info}
 
-        def chunk_iter(src=src):
-            pieces = iter_text(src.path)
-            offsets = []
-
-            def texts():
-                for offset, text in pieces:
-                    offsets.append(offset)
-                    yield _with_date(nlp, text, doc_date)
-            for i, doc in enumerate(nlp.pipe(texts(), n_process=n_process, batch_size=8)):
-                yield doc_objects(doc, offsets[i])
+        def chunk_iter(first=(first_doc, first_offset), rest=items, src=src):
+            for doc, offset in itertools.chain([first], ((d, ctx[1]) for d, ctx in rest)):
+                yield doc_objects(doc, offset)
+                if on_chunk:
+                    on_chunk(len(doc.text))
             if on_done:
                 on_done(src)
-        yield Chunked(header, chunk_iter(), src.path)
+        yield Chunked(header, chunk_iter(), src, length, notes)

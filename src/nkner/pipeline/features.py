@@ -8,6 +8,9 @@ gets zeros there.
 """
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 import numpy as np
 from spacy.tokens import Doc, Span, Token
 
@@ -42,13 +45,21 @@ def _stem(word: str) -> str:
     return word[:6] if len(word) > 6 else word
 
 
-def _lexicon_types(text: str) -> set[str]:
-    """Event types whose hand-written trigger stems (nkner.pipeline.rules.EVENT_LEXICON) occur in text."""
+@lru_cache(maxsize=1)
+def _lexicon_patterns() -> tuple[tuple[str, re.Pattern], ...]:
+    """One regex per event type: any of its trigger stems at the start of the text or after a space."""
     from nkner.pipeline.rules import EVENT_LEXICON
 
+    return tuple((etype, re.compile("(?:^| )(?:" + "|".join(map(re.escape, stems)) + ")"))
+                 for etype, stems in EVENT_LEXICON.items() if stems)
+
+
+@lru_cache(maxsize=65536)
+def _lexicon_types(text: str) -> frozenset[str]:
+    """Event types whose hand-written trigger stems (nkner.pipeline.rules.EVENT_LEXICON) occur in text
+    (at its start or after a space)."""
     low = text.lower()
-    return {etype for etype, stems in EVENT_LEXICON.items()
-            if any(low.startswith(st) or f" {st}" in low for st in stems)}
+    return frozenset(etype for etype, pattern in _lexicon_patterns() if pattern.search(low))
 
 
 def event_features(span: Span) -> dict[str, float]:

@@ -29,6 +29,7 @@ import nkner.pipeline.normalizer  # noqa: F401
 import nkner.pipeline.rules  # noqa: F401
 import nkner.pipeline.triggers  # noqa: F401
 import nkner.training.transfer  # noqa: F401  (registers the weight-transfer callback)
+from nkner import __version__
 from nkner.corpus.convert import AlignmentReport, to_docbin
 from nkner.corpus.store import REPO_ROOT, Document
 from nkner.schema import SCHEMA_VERSION
@@ -202,8 +203,6 @@ def write_provenance(nlp: Language, docs: list[Document], backbone: str, seed: i
     config = nlp.config
     for key in ("train", "dev"):
         config["paths"][key] = None
-    from nkner import __version__
-
     nlp.meta["name"] = name or f"nkner_{backbone}"
     nlp.meta["version"] = __version__
     nlp.meta["description"] = ("nkner: entities, event types, relations and normalized facts for reports on "

@@ -99,8 +99,7 @@ _DURATION_QUALIFIERS = sorted([
     ("up to", "at_most"), ("at most", "at_most"), ("about", "about"), ("around", "about"),
     ("approximately", "about"), ("roughly", "about"), ("some", "about"),
 ], key=lambda item: -len(item[0].split()))
-_VAGUE_COUNTS = [("a few", 2), ("few", 2), ("a couple of", 2), ("several", 3), ("many", 2),
-                 ("multiple", 2), ("multi", 2)]
+_VAGUE_COUNTS = {"a few", "few", "several", "many", "multiple", "multi", "some"}
 
 _VAGUE_RELATIVE = {
     "recently", "recent", "recent years", "recent decades", "recent months", "recent weeks",
@@ -386,6 +385,84 @@ def _shift_months(y: int, mo: int, k: int) -> tuple[int, int]:
     return n // 12, n % 12 + 1
 
 
+_WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5,
+             "sunday": 6}
+
+
+def _weekday_or_month(s: str, anchor) -> dict | None:
+    """A weekday ("Monday", "last Monday", "next Friday") or a month without a year ("January",
+    "late January", "last October", "July 22"): the latest one on or before the document's date
+    (news speaks of the past; "next" looks forward), at the precision written."""
+    m = re.fullmatch(r"(?:(last|this|next|past) )?([a-z]+)\.?", s)
+    if m and m.group(2) in _WEEKDAYS:
+        if not anchor or anchor[2] is None:
+            return {"relative": True}
+        today = date(*anchor)
+        back = (today.weekday() - _WEEKDAYS[m.group(2)]) % 7
+        if m.group(1) == "next":
+            back = back - 7 if back else -7
+        elif m.group(1) == "last" and back == 0:
+            back = 7
+        return {"iso": (today - timedelta(days=back)).isoformat(), "relative": True}
+    part = None
+    for phrase, p in _PARTS:
+        if s.startswith(phrase + " "):
+            part, s = p, s[len(phrase) + 1:].removeprefix("of ")
+            break
+    m = re.fullmatch(r"(?:(last|this|next) )?([a-z]+\.?)(?: (\d{1,2})(?:st|nd|rd|th)?)?", s) or \
+        re.fullmatch(r"(?:(last|this|next) )?(\d{1,2})(?:st|nd|rd|th)? ([a-z]+\.?)", s)
+    if not m:
+        return None
+    word, day = (m.group(2), m.group(3)) if not m.group(2).isdigit() else (m.group(3), m.group(2))
+    mo = _month(word)
+    if mo is None or (day is not None and part is not None):
+        return None
+    if not anchor or anchor[1] is None:
+        return {"relative": True}
+    y = anchor[0]
+    d = int(day) if day else None
+    if (mo, d or 1) > (anchor[1], anchor[2] or 31):
+        y -= 1  # the latest such month (or day) up to the document's date
+    if m.group(1) == "next":
+        y = anchor[0] + 1 if (mo, d or 1) <= (anchor[1], anchor[2] or 31) else anchor[0]
+    elif m.group(1) == "last" and y == anchor[0]:
+        y -= 1
+    if d is not None:
+        got = _ymd(y, mo, d)
+        return {"iso": got.iso, "relative": True} if got else None
+    return {"iso": f"{y:04d}-{mo:02d}", **({"part": part} if part else {}), "relative": True}
+
+
+def _anaphoric(s: str, reference) -> dict | None:
+    """"a year earlier", "two months later", "a week before": counted from ``reference`` (the
+    sentence's previous date, else the document's date) at the precision of the unit."""
+    m = re.fullmatch(r"(.+) (days?|weeks?|months?|years?|decades?) (earlier|later|before|after|prior|afterwards)",
+                     s)
+    if not m:
+        return None
+    n = 1 if m.group(1) in ("a", "an", "one") else parse_cardinal(m.group(1))
+    if n is None or n <= 0:
+        return None
+    n = -n if m.group(3) in ("earlier", "before", "prior") else n
+    unit = m.group(2).rstrip("s")
+    if reference is None:
+        return {"relative": True}
+    y, mo, d = reference
+    if unit in ("year", "decade"):
+        return {"iso": f"{y + n * (10 if unit == 'decade' else 1):04d}", "relative": True}
+    if unit == "month":
+        if mo is None:
+            return {"relative": True}
+        yy, mm = _shift_months(y, mo, n)
+        return {"iso": f"{yy:04d}-{mm:02d}", "relative": True}
+    if d is None:
+        return {"relative": True}
+    if unit == "week":
+        iy, iw, _ = (date(y, mo, d) + timedelta(weeks=n)).isocalendar()
+        return {"iso": f"{iy:04d}-W{iw:02d}", "relative": True}
+    return {"iso": (date(y, mo, d) + timedelta(days=n)).isoformat(), "relative": True}
+
+
 def _deictic(s: str, anchor) -> dict | None:
     if s in _VAGUE_RELATIVE:
         return {"relative": True}
@@ -469,29 +546,25 @@ def _duration(s: str) -> dict | None:
     mult, designator = _DURATION_UNITS[unit]
     count_toks = toks[:-1]
     plural = unit.endswith("s")
-    vague = False
     if not count_toks:
-        if plural:
-            n, vague = 2, True
-        else:
-            n = 1
+        if plural:  # "years", "for decades": no count written, so no value
+            return {"relative": True} if out.get("relative") else None
+        n = 1
     else:
         count = " ".join(count_toks)
-        vague_n = dict(_VAGUE_COUNTS).get(count)
         if count in ("a", "an"):
             n = 1
-        elif vague_n is not None:
-            n, vague = vague_n, count != "a couple of"
-            if count == "a couple of" and qualifier is None:
-                qualifier = "about"
+        elif count == "a couple of":
+            n = 2
+            qualifier = qualifier or "about"
+        elif count in _VAGUE_COUNTS:  # "a few years", "several decades": no value either
+            return {"relative": True} if out.get("relative") else None
         elif re.fullmatch(r"\d+\.\d+", count):
             n = float(count)
         else:
             n = parse_cardinal(count)
             if n is None or n <= 0:
                 return None
-    if vague and qualifier is None:
-        qualifier = "at_least"
     amount = n * mult
     if isinstance(amount, float):
         amount = int(amount) if amount.is_integer() else round(amount, 3)
@@ -502,8 +575,9 @@ def _duration(s: str) -> dict | None:
 # --------------------------------------------------------------------------------------------
 # public API
 # --------------------------------------------------------------------------------------------
-def normalize_date(text: str, doc_date: str | None = None) -> dict:
-    """Normalize a DATE span's text; ``{}`` when it cannot be read."""
+def normalize_date(text: str, doc_date: str | None = None, reference: str | None = None) -> dict:
+    """Normalize a DATE span's text; ``{}`` when it cannot be read.  ``reference`` (an ISO date,
+    month or year) anchors anaphoric dates such as "a year earlier" instead of ``doc_date``."""
     if not isinstance(text, str):
         return {}
     try:
@@ -514,6 +588,13 @@ def normalize_date(text: str, doc_date: str | None = None) -> dict:
         got = _deictic(s, anchor)
         if got is not None:
             return got
+        got = _anaphoric(s, _parse_anchor(reference) or anchor)
+        if got is not None:
+            return got
+        if _point(s) is None:
+            got = _weekday_or_month(s, anchor)
+            if got is not None:
+                return got
         got_point = _point(s)
         if got_point is not None:
             period, part = got_point
