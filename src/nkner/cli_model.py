@@ -67,9 +67,30 @@ def evaluate_cmd(
                                           "beside it); the repository's is docs/evaluation.md. Default: print only."),
     seed: int = typer.Option(0, "--seed"),
     max_epochs: Optional[int] = typer.Option(None, "--max-epochs"),
+    split: Optional[str] = typer.Option(None, "--split", help="dev or test: train the backbones on the gold of "
+                                        "the other splits (train; train + dev for test) and score on this split, "
+                                        "per genre too. Choose on dev; score test only to report."),
+    save_models: Optional[Path] = typer.Option(None, "--save-models", help="With --split: keep each trained "
+                                               "pipeline in this folder (one subfolder per backbone)."),
 ) -> None:
-    """Leave-one-document-out comparison of backbones, or scoring of a model on unseen gold."""
+    """Held-out split evaluation (--split), leave-one-document-out comparison over the core texts,
+    or scoring of a model on unseen gold (--model)."""
     from nkner.training import report as rep
+
+    if split is not None:
+        try:
+            result = rep.run_split([b.value for b in backbone], split=split, baselines=baselines, curve=curve,
+                                   seed=seed, max_epochs=max_epochs, save_dir=save_models,
+                                   progress=lambda m: typer.echo(m, err=True))
+        except ValueError as exc:
+            typer.echo(f"nkner evaluate: {exc}", err=True)
+            raise typer.Exit(2)
+        text = rep.render_split(result)
+        typer.echo(text)
+        if report:
+            rep.write_report(report, text, result)
+            typer.echo(f"report written to {report} (and {report.with_suffix('.json')})", err=True)
+        return
 
     if model is not None:
         if not gold:

@@ -176,3 +176,114 @@ def write_report(path: Path, markdown: str, result: dict | None = None) -> None:
         atomic_write_text(path.with_suffix(".json"), json.dumps(result, indent=1) + "\n")
         if "learning_curve" in result:
             plot_learning_curve(result["learning_curve"]["rows"], path.parent / "learning_curve.png")
+
+
+# ------------------------------------------------------------------------------------------------
+# held-out split: train on the other splits' gold, score on dev (to choose) or test (to report)
+
+
+def _score_by_genre(predict, docs: list[Document]) -> tuple[dict, dict]:
+    from nkner.training.evaluate import Scores, score_document
+
+    total, by_genre = Scores(), {}
+    for d in docs:
+        pred, pred_gold = predict(d)
+        s = score_document(d, pred, pred_gold)
+        total.add(s)
+        by_genre.setdefault(d.genre or "unknown", Scores()).add(s)
+    return total.summary(), {g: s.summary() for g, s in sorted(by_genre.items())}
+
+
+def run_split(backbones: list[str], split: str = "test", baselines: bool = True, curve: bool = False,
+              seed: int = 0, max_epochs: int | None = None, save_dir: Path | None = None, progress=print) -> dict:
+    """Train each backbone on the gold of the splits other than ``split`` that may train (train, and
+    dev when ``split`` is test), score it on ``split``'s gold: micro scores, per genre, per label and
+    relation type.  ``curve``: the first backbone retrained on growing shares of the training
+    documents (the core texts first), each scored on ``split``."""
+    import tempfile
+
+    import spacy
+
+    from nkner.corpus.store import load
+    from nkner.training.train import train, training_documents
+
+    if split not in ("dev", "test"):
+        raise ValueError(f"score on dev (to choose) or test (to report), not {split!r}")
+    train_splits = ("train",) if split == "dev" else ("train", "dev")
+    train_docs = training_documents(splits=train_splits)
+    eval_docs = load(gold_only=True, split=split)
+    words = lambda docs: sum(len(d.text.split()) for d in docs)  # noqa: E731
+    result: dict = {
+        "protocol": f"trained on the gold of {' + '.join(train_splits)} ({len(train_docs)} documents, "
+                    f"{words(train_docs):,} words), scored on the {split} split ({len(eval_docs)} documents, "
+                    f"{words(eval_docs):,} words, publishers held out from training); counts summed over "
+                    "documents (micro)",
+        "split": split, "seed": seed, "machine": f"{platform.machine()}, {platform.python_version()}",
+        "date": time.strftime("%Y-%m-%d"), "documents": [d.id for d in eval_docs], "systems": {}}
+    with tempfile.TemporaryDirectory(prefix="nkner-split-") as tmp:
+        for b in backbones:
+            t0 = time.time()
+            out = (Path(save_dir) / b) if save_dir else Path(tmp) / b
+            progress(f"training {b} on {len(train_docs)} documents ...")
+            nlp = spacy.load(train(train_docs, out, backbone=b, seed=seed, max_epochs=max_epochs, quiet=True))
+            total, genres = _score_by_genre(pipeline_predictor(nlp), eval_docs)
+            total["per_genre"] = genres
+            total["seconds"] = round(time.time() - t0, 1)
+            result["systems"][f"nkner ({b})"] = total
+            progress(f"{b}: ents F {total['ents_strict']['f']:.3f}, rel F {total['relations']['f']:.3f}")
+        if baselines:
+            for name, pred in (("rules only", rules_predictor()), ("en_core_web_sm (labels mapped)", sm_predictor())):
+                total, genres = _score_by_genre(pred, eval_docs)
+                total["per_genre"] = genres
+                result["systems"][name] = total
+        if curve:
+            import random
+
+            core = [d for d in train_docs if d.core]
+            rest = [d for d in train_docs if not d.core]
+            random.Random(seed).shuffle(rest)
+            rows = []
+            for share in (0.0, 0.25, 0.5, 1.0):
+                subset = core + rest[:round(share * len(rest))]
+                nlp = spacy.load(train(subset, Path(tmp) / f"curve-{share}", backbone=backbones[0], seed=seed,
+                                       max_epochs=max_epochs, quiet=True))
+                s = evaluate_predictor(pipeline_predictor(nlp), eval_docs).summary()
+                rows.append({"documents": len(subset), "words": words(subset), "ents_f": s["ents_strict"]["f"],
+                             "relations_f": s["relations"]["f"], "event_type_accuracy": s["event_type_accuracy"]})
+                progress(f"curve {len(subset)} documents: ents F {rows[-1]['ents_f']:.3f}")
+            result["learning_curve"] = {"backbone": backbones[0], "rows": rows,
+                                        "order": "the core texts, then the other training documents in a "
+                                                 f"seeded random order (seed {seed})"}
+    return result
+
+
+def render_split(result: dict) -> str:
+    """The held-out split report: headline table, per genre, per label, per relation type, curve."""
+    from nkner.corpus.store import GENRES
+
+    lines = [f"# nkner evaluation on the {result['split']} split", "",
+             f"Protocol: {result['protocol']}. Seed {result['seed']}; {result['date']}; {result['machine']}.",
+             "Entity scores are strict (exact span and label) unless marked overlap (same label, spans share a "
+             "character). Relations are end to end; 'rel F (gold ents)' gives the relation component gold "
+             "entities. Event-type accuracy is over gold EVENT spans found exactly.", ""]
+    body = render_lodo({k: v for k, v in result.items() if k != "learning_curve"}).split("\n")
+    # reuse the LODO tables (headline, per label, per relation), without their title and protocol lines
+    start = next(i for i, ln in enumerate(body) if ln.startswith("| system |"))
+    lines += body[start:]
+    genres = [g for g in GENRES if any(g in s.get("per_genre", {}) for s in result["systems"].values())]
+    lines += ["", "## Per genre (entity F1 strict / relation F1)", "",
+              "| system | " + " | ".join(genres) + " |", "|---|" + "---|" * len(genres)]
+    for name, s in result["systems"].items():
+        cells = []
+        for g in genres:
+            gs = s.get("per_genre", {}).get(g)
+            cells.append(f"{gs['ents_strict']['f']:.3f} / {gs['relations']['f']:.3f}" if gs else "–")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if result.get("learning_curve"):
+        lc = result["learning_curve"]
+        lines += ["", f"## Learning curve ({lc['backbone']}; {lc['order']})", "",
+                  "| training documents | training words | ents F | rel F | event-type acc. |", "|---|---|---|---|---|"]
+        for r in lc["rows"]:
+            acc = f"{r['event_type_accuracy']:.3f}" if r.get("event_type_accuracy") is not None else "–"
+            lines.append(f"| {r['documents']} | {r['words']:,} | {r['ents_f']:.3f} | {r['relations_f']:.3f} | {acc} |")
+    return "\n".join(lines) + "\n"
