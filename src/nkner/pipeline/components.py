@@ -26,6 +26,8 @@ from nkner.schema import EVENT_TYPE_NAMES
 NONE = "none"
 #: a relation type is "one tail per head" when at least this share of gold heads have a single tail
 SINGLE_TAIL_SHARE = 0.9
+#: folds of that cross-validation over the training documents (leave-one-document-out up to this many)
+CV_FOLDS = 5
 #: the relation thresholds tried by cross-validation when the config leaves ``threshold`` null
 THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 
@@ -240,23 +242,29 @@ class RelationExtractor(LinearComponent):
 
     def _cross_validated_threshold(self, per_doc: list, seed: int) -> float:
         """The threshold with the best pooled F1 when each training document is predicted by a model
-        fitted on the other training documents."""
+        fitted on the documents of the other folds: document i is in fold i mod ``CV_FOLDS``, so
+        up to that many documents this is leave-one-document-out, and a large corpus costs
+        ``CV_FOLDS`` fits instead of one per document."""
         tp, n_pred = {th: 0 for th in self.thresholds}, {th: 0 for th in self.thresholds}
-        n_gold = 0
-        for i, (pairs, feats, _, gold_set, dense) in enumerate(per_doc):
-            rest = [x for j, x in enumerate(per_doc) if j != i]
+        n_gold = sum(len(gold_set) for _, _, _, gold_set, _ in per_doc)
+        k = min(CV_FOLDS, len(per_doc))
+        for fold in range(k):
+            held = [x for i, x in enumerate(per_doc) if i % k == fold]
+            rest = [x for i, x in enumerate(per_doc) if i % k != fold]
             rest_f = [f for _, fs, _, _, _ in rest for f in fs]
             rest_l = [lab for _, _, ls, _, _ in rest for lab in ls]
-            n_gold += len(gold_set)
-            if not pairs or len(set(rest_l)) < 2:
+            if len(set(rest_l)) < 2:
                 continue
             inner = LinearModel().fit(rest_f, rest_l, c=self.c, seed=seed, dense=self._stack(rest))
-            probs = inner.predict_proba(feats, dense if inner.n_dense else None)
-            for th in self.thresholds:
-                pred = {(tuple(r["head"]), tuple(r["tail"]), r["type"])
-                        for r in self.decode(inner.classes, pairs, probs, th, self.single)}
-                tp[th] += len(pred & gold_set)
-                n_pred[th] += len(pred)
+            for pairs, feats, _, gold_set, dense in held:
+                if not pairs:
+                    continue
+                probs = inner.predict_proba(feats, dense if inner.n_dense else None)
+                for th in self.thresholds:
+                    pred = {(tuple(r["head"]), tuple(r["tail"]), r["type"])
+                            for r in self.decode(inner.classes, pairs, probs, th, self.single)}
+                    tp[th] += len(pred & gold_set)
+                    n_pred[th] += len(pred)
 
         def f1(th: float) -> float:
             return 2 * tp[th] / (n_pred[th] + n_gold) if n_pred[th] + n_gold else 0.0
