@@ -46,3 +46,18 @@ def test_existing_entities_are_kept(rules):
     doc = segmenter()("Over 8,200 cases")
     doc.ents = [doc.char_span(0, 10, label="ACTOR")]
     assert [(e.text, e.label_) for e in rules(doc).ents] == [("Over 8,200", "ACTOR")]
+
+
+@pytest.mark.parametrize("text, date", [
+    ("Amended by Act No. 10188, Mar. 26, 2010.", "Mar. 26, 2010"),
+    ("SEOUL, Oct. 13 (Yonhap) -- Many fled.", "Oct. 13"),
+    ("They were deported on 27 May to China.", "27 May"),
+    ("Posted 16/02/2012 by the group.", "16/02/2012"),
+])
+def test_news_and_statute_date_forms(text, date):
+    import spacy
+
+    nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "nkner.Tokenizer.v1"}}})
+    nlp.add_pipe("nkner_pattern_rules", config={"labels": ["NUMBER", "DATE"]})
+    ents = [(e.text, e.label_) for e in nlp(text).ents]
+    assert (date, "DATE") in ents and not any(lab == "NUMBER" for _, lab in ents)

@@ -28,6 +28,8 @@ INSTRUMENT_HEADS = ["Convention", "Protocol", "Agreement", "Law", "Treaty", "Res
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep",
           "Sept", "Oct", "Nov", "Dec"]
+# abbreviated months with their full stop, one token each in spaCy's English tokenizer ("Mar. 26, 2010")
+MONTHS_DOTTED = ["Jan.", "Feb.", "Mar.", "Apr.", "Jun.", "Jul.", "Aug.", "Sep.", "Sept.", "Oct.", "Nov.", "Dec."]
 QUALIFIERS = [["more", "than"], ["up", "to"], ["at", "least"], ["at", "most"], ["over"], ["nearly"],
               ["about"], ["around"], ["approximately"], ["some"], ["almost"], ["fewer", "than"],
               ["less", "than"], ["as", "many", "as"]]
@@ -81,7 +83,7 @@ def date_patterns() -> list[dict]:
     dates, seasons, decades, year ranges, durations and relative periods.  Bare years are left to
     the NER (they are often part of a name: "the 2012 UNGA resolution")."""
     year = {"TEXT": {"REGEX": r"^(1[89]|20)\d\d$"}}
-    month = {"ORTH": {"IN": MONTHS}}
+    month = {"ORTH": {"IN": MONTHS + MONTHS_DOTTED}}
     day = {"TEXT": {"REGEX": r"^([1-9]|[12]\d|3[01])$"}}
     dash = {"ORTH": {"IN": ["-", "–", "—"]}}
     amount = {"TEXT": {"REGEX": r"^(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
@@ -91,6 +93,8 @@ def date_patterns() -> list[dict]:
     approx = {"LOWER": {"IN": ["nearly", "almost", "about", "around", "over", "some", "roughly"]}, "OP": "?"}
     pats = [
         [month, day, {"ORTH": ","}, year], [month, day, year], [day, month, year], [month, year],
+        [month, day], [day, month],  # "Oct. 13 (Yonhap)", "on 27 May": a news dateline or date in the year
+        [{"TEXT": {"REGEX": r"^([1-9]|[12]\d|3[01])/(0?[1-9]|1[0-2])/(1[89]|20)\d\d$"}}],  # 16/02/2012
         [year, {"ORTH": ","}, month, day], [year, {"ORTH": ","}, month],
         [{"LOWER": {"IN": ["spring", "summer", "autumn", "fall", "winter"]}}, year],
         [{"TEXT": {"REGEX": r"^(1[89]|20)\d0s$"}}],

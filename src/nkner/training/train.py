@@ -44,9 +44,9 @@ BACKBONES = {
     "trf": "configs/trf.cfg",
 }
 DEFAULT_BACKBONE = "smner"
-#: labels whose pattern rules run before the NER (chosen by evaluation: see README); the configs'
-#: ``[components.pattern_rules] labels``
-DEFAULT_RULES = ("NUMBER", "DATE")
+#: labels whose pattern rules run before the NER in the default config (``[components.pattern_rules]
+#: labels``): none since the multi-genre training data, chosen on the dev split (see configs/smner.cfg)
+DEFAULT_RULES: tuple[str, ...] = ()
 #: the components fitted in initialize, and the meta field that records their number of examples
 FITTED = {"nkner_event_triggers": "trigger_examples", "nkner_event_typer": "event_examples",
           "nkner_relations": "relation_candidates"}
