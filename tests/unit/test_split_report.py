@@ -42,3 +42,13 @@ def test_render_split_has_every_table():
 def test_run_split_refuses_train_as_the_scored_split():
     with pytest.raises(ValueError, match="score on dev .* or test"):
         run_split(["smner"], split="train")
+
+
+def test_write_report_draws_the_split_curve(tmp_path):
+    from nkner.training.report import write_report
+
+    rows = [{"documents": 5, "words": 10573, "ents_f": 0.6, "relations_f": 0.4, "event_type_accuracy": 0.9},
+            {"documents": 79, "words": 48838, "ents_f": 0.77, "relations_f": 0.53, "event_type_accuracy": 0.95}]
+    write_report(tmp_path / "r.md", "# r\n", {"split": "test", "learning_curve": {"rows": rows}})
+    assert (tmp_path / "learning_curve_test.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "r.json").exists()

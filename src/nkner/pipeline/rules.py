@@ -139,6 +139,8 @@ class PatternRules:
     def __call__(self, doc: Doc) -> Doc:
         from spacy.util import filter_spans
 
+        if not self.labels:  # configured with no labels: the NER alone decides
+            return doc
         spans = []
         for match_id, start, end in self.matcher(doc):
             label = doc.vocab.strings[match_id]

@@ -259,12 +259,17 @@ def plot_learning_curve(rows: list[dict], path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 4))
-    xs = [r["train_docs"] for r in rows]
+    split_curve = "words" in rows[0]  # a held-out split's curve (run_split) rather than the LODO one
+    xs = [r["words"] if split_curve else r["train_docs"] for r in rows]
+    rel = [r["relations_f"] if split_curve else r["rel_f"] for r in rows]
     ax.plot(xs, [r["ents_f"] for r in rows], "o-", label="entity F1 (strict)")
-    ax.plot(xs, [r["rel_f"] for r in rows], "s-", label="relation F1 (end to end)")
+    ax.plot(xs, rel, "s-", label="relation F1 (end to end)")
     ax.plot(xs, [r["event_type_accuracy"] or 0 for r in rows], "^-", label="event-type accuracy")
-    ax.set_xlabel("training documents (each scored on every held-out document)")
+    ax.set_xlabel("training words (scored on the held-out split)" if split_curve
+                  else "training documents (each scored on every held-out document)")
     ax.set_xticks(xs)
+    if split_curve:
+        ax.set_xticklabels([f"{x // 1000}k" for x in xs])
     ax.set_ylim(0, 1)
     ax.grid(alpha=0.3)
     ax.legend()

@@ -175,7 +175,8 @@ def write_report(path: Path, markdown: str, result: dict | None = None) -> None:
     if result is not None:
         atomic_write_text(path.with_suffix(".json"), json.dumps(result, indent=1) + "\n")
         if "learning_curve" in result:
-            plot_learning_curve(result["learning_curve"]["rows"], path.parent / "learning_curve.png")
+            name = f"learning_curve_{result['split']}.png" if result.get("split") else "learning_curve.png"
+            plot_learning_curve(result["learning_curve"]["rows"], path.parent / name)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -192,6 +192,7 @@ def finalize(trained: Path, output: Path, docs: list[Document], backbone: str, m
     output = Path(output)
     if output.exists():
         shutil.rmtree(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(output)
     return output
 
