@@ -31,10 +31,6 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
     """nkner: annotated corpus and fact extractor for reports on North Korean refugees."""
 
 
-def _err(msg: str) -> None:
-    typer.echo(f"nkner: {msg}", err=True)
-
-
 # ------------------------------------------------------------------------------------------ corpus
 
 

@@ -23,7 +23,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from nkner.schema import SCHEMA_VERSION
 
@@ -313,7 +313,3 @@ def _choice(value: str | Iterable[str] | None, allowed: tuple[str, ...], what: s
         raise CorpusError(f"unknown {what} {', '.join(map(repr, bad))} (choose from {', '.join(allowed)})")
     return values
 
-
-def iter_records(docs: Iterable[Document]) -> Iterator[dict]:
-    for doc in docs:
-        yield doc.to_record()

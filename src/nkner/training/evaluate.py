@@ -14,7 +14,6 @@ en_core_web_sm with its labels mapped to the schema.
 """
 from __future__ import annotations
 
-import json
 import tempfile
 import time
 from collections import Counter, defaultdict
@@ -280,7 +279,3 @@ def plot_learning_curve(rows: list[dict], path: Path) -> Path:
     plt.close(fig)
     return Path(path)
 
-
-def write_json(obj, path: Path) -> None:
-    from nkner.corpus.store import atomic_write_text
-    atomic_write_text(Path(path), json.dumps(obj, indent=1, ensure_ascii=False) + "\n")

@@ -12,8 +12,6 @@ from nkner.training.evaluate import (Prediction, evaluate_predictor, learning_cu
                                      pipeline_predictor, plot_learning_curve, sm_predictor)
 from nkner.training.train import lodo_documents
 
-SM_LABELS = ("ACTOR", "LEGAL_INSTRUMENT", "NUMBER", "EVENT", "DATE", "LOCATION")
-
 
 def rules_predictor():
     from nkner.pipeline.rules import build_rules_nlp

@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import csv
 import html
-import io
 import json
 import tempfile
 from typing import IO
 
 from nkner.schema import DISPLACY_COLORS, FACT_ROLES
 
-FORMATS = ("jsonl", "json", "table", "csv", "html")
 EXTENSIONS = {"jsonl": ".jsonl", "json": ".json", "table": ".txt", "csv": ".csv", "html": ".html"}
 
 
@@ -346,15 +344,3 @@ def writer(fmt: str, out: IO[str], rows: str = "facts") -> Writer:
     """The writer of a format (``rows`` picks the CSV table: facts, entities or statements)."""
     return CsvWriter(out, rows) if fmt == "csv" else WRITERS[fmt](out)
 
-
-def render(obj: dict, fmt: str, text: str | None = None, rows: str = "facts") -> str:
-    """One report rendered as a string (convenience for the Python API and tests)."""
-    buf = io.StringIO()
-    w = writer(fmt, buf, rows)
-    w.begin()
-    if fmt == "html":
-        w.report(obj, text=text)
-    else:
-        w.report(obj)
-    w.end()
-    return buf.getvalue()
