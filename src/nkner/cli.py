@@ -148,16 +148,16 @@ def corpus_stats(
         typer.echo(f"tables written to {markdown}")
 
 
-def _mount() -> None:
-    """Commands defined in other modules: doccano, and train / evaluate / extract."""
-    from nkner import cli_model  # noqa: F401  (registers its commands on `app`)
-    from nkner.doccano.cli import doccano_app
+# Commands defined in other modules, registered at import so that `app` is complete for anyone who
+# imports it (tests, typer's own tools); neither module imports this one.
+from nkner import cli_model  # noqa: E402
+from nkner.doccano.cli import doccano_app  # noqa: E402
 
-    app.add_typer(doccano_app, name="doccano")
+cli_model.register(app)
+app.add_typer(doccano_app, name="doccano")
 
 
 def main() -> None:
-    _mount()
     app()
 
 

@@ -1,4 +1,5 @@
-"""Model commands of the CLI (train, evaluate, extract): registered on :data:`nkner.cli.app`."""
+"""Model commands of the CLI (train, evaluate, extract): :func:`register` adds them to the top-level
+app (``nkner.cli`` calls it at import; this module does not import ``nkner.cli``)."""
 from __future__ import annotations
 
 import sys
@@ -7,8 +8,6 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
-
-from nkner.cli import app
 
 
 class Backbone(str, Enum):
@@ -19,7 +18,6 @@ class Backbone(str, Enum):
     trf = "trf"
 
 
-@app.command("train")
 def train_cmd(
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the pipeline (required: nothing is "
                                 "overwritten by default; -o models/nkner_default replaces the shipped model)."),
@@ -51,7 +49,6 @@ def train_cmd(
     typer.echo(f"wrote {path} in {time.time() - t0:.0f} s")
 
 
-@app.command("evaluate")
 def evaluate_cmd(
     backbone: List[Backbone] = typer.Option([Backbone.scratch], "--backbone", "-b", help="Backbones to compare (LODO)."),
     model: Optional[Path] = typer.Option(None, "--model", help="Score this trained pipeline on --gold instead of LODO."),
@@ -142,7 +139,6 @@ class CsvRows(str, Enum):
     statements = "statements"
 
 
-@app.command("extract")
 def extract_cmd(
     inputs: List[str] = typer.Argument(..., help="Files, folders (recursive .txt/.md/.html/.htm/.pdf) or - for "
                                        "standard input."),
@@ -178,3 +174,10 @@ def extract_cmd(
                err=sys.stderr, out=sys.stdout, doc_date=doc_date, encoding=encoding, min_confidence=min_confidence,
                rows=rows.value)
     raise typer.Exit(code)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``train``, ``evaluate`` and ``extract`` to ``app``."""
+    app.command("train")(train_cmd)
+    app.command("evaluate")(evaluate_cmd)
+    app.command("extract")(extract_cmd)
