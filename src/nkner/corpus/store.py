@@ -246,9 +246,10 @@ def write_document(doc: Document, root: Path | None = None, path: Path | None = 
 
 
 def load_document(doc_id: str, root: Path | None = None, with_annotations: bool = True,
-                  check_hash: bool = True) -> Document:
-    """Load one document: cleaned text, metadata and (when present) its gold annotations."""
-    metadata = load_metadata(root).get(doc_id)
+                  check_hash: bool = True, metadata: dict | None = None) -> Document:
+    """Load one document: cleaned text, metadata (read from corpus/metadata.json unless given) and
+    (when present) its gold annotations."""
+    metadata = metadata if metadata is not None else load_metadata(root).get(doc_id)
     if metadata is None:
         raise CorpusError(f"unknown document id {doc_id!r}")
     text_path = clean_dir(root) / f"{doc_id}.txt"
@@ -297,7 +298,7 @@ def load(ids: Iterable[str] | None = None, root: Path | None = None, annotated_o
         if (splits and m.get("split") not in splits) or (genres and m.get("genre") not in genres) \
                 or (core is not None and bool(m.get("core")) != core):
             continue
-        doc = load_document(doc_id, root, check_hash=check_hash)
+        doc = load_document(doc_id, root, check_hash=check_hash, metadata=meta.get(doc_id))
         if (annotated_only and not doc.entities) or (gold_only and not doc.is_gold):
             continue
         out.append(doc)

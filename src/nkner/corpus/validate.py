@@ -5,16 +5,14 @@ Every problem names the document, the span (offsets and text) and the rule it br
 """
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from nkner.corpus.segment import make_doc, sentence_spans
-import hashlib
-import json
-
 from nkner.corpus.store import GENRES, SPLITS, STATUSES, CorpusError, Document, annotation_path, \
-    data_root, load_document, raw_dir, read_record, sha256_text, doc_ids
+    data_root, load_document, raw_dir, read_record, sha256_file, sha256_text, doc_ids
 from nkner.schema import EVENT_TYPE_NAMES, LABEL_NAMES, RELATION_BY_NAME, SCHEMA_VERSION
 
 LEADING_WORDS = ("the", "a", "an", "in", "since", "to", "of", "on", "at", "by", "from", "for", "with")
@@ -217,7 +215,7 @@ def validate_sources(root=None) -> list[Problem]:
                 missing.append("url or repository/path/commit")
             if missing:
                 bad("provenance", f"missing {', '.join(missing)}")
-            if raw.exists() and hashlib.sha256(raw.read_bytes()).hexdigest()[:16] != doc_id.partition("_")[2]:
+            if raw.exists() and sha256_file(raw)[:16] != doc_id.partition("_")[2]:
                 bad("provenance", f"the id's hash does not match the bytes of {raw} (raw texts never change)")
         key = _publisher_key(src.get("publisher"))
         if key:

@@ -215,8 +215,8 @@ def run_split(backbones: list[str], split: str = "test", baselines: bool = True,
     result: dict = {
         "protocol": f"trained on the gold of {' + '.join(train_splits)} ({len(train_docs)} documents, "
                     f"{words(train_docs):,} words), scored on the {split} split ({len(eval_docs)} documents, "
-                    f"{words(eval_docs):,} words, publishers held out from training); counts summed over "
-                    "documents (micro)",
+                    f"{words(eval_docs):,} words{', publishers held out from training' if split == 'test' else ''}); "
+                    "counts summed over documents (micro)",
         "split": split, "seed": seed, "machine": f"{platform.machine()}, {platform.python_version()}",
         "date": time.strftime("%Y-%m-%d"), "documents": [d.id for d in eval_docs], "systems": {}}
     with tempfile.TemporaryDirectory(prefix="nkner-split-") as tmp:
