@@ -12,7 +12,8 @@ Pair score (:func:`pair_score`, in [0, 1]):
 * 0 when the event types differ, or when every pair of the two facts' time values is further
   apart than :data:`MAX_GAP_DAYS` (incompatible times: a *cannot-link*);
 * otherwise a weighted mean of feature similarities (:func:`pair_features`): time (overlap, graded
-  by how precise the less precise value is; close but disjoint values score lower), place, agent
+  by how precise the less precise value is; close but disjoint values score lower), how close the
+  two reports' dates are (few facts carry a time of their own), place, agent
   and affected names (overlap of casefolded canonical names), figures (compatible within their
   qualifiers or not) and the sentences' content words (Jaccard).  A feature that one side lacks
   takes its ``MISSING`` value instead, so that two facts with nothing in common but their type
@@ -52,7 +53,7 @@ import numpy as np
 from spacy.lang.en.stop_words import STOP_WORDS
 
 __all__ = [
-    "ABOUT_TOLERANCE", "DEFAULT_THRESHOLD", "FEATURES", "MAX_GAP_DAYS", "MISSING", "WEIGHTS",
+    "ABOUT_TOLERANCE", "DEFAULT_THRESHOLD", "REPORT_HORIZON_DAYS", "report_similarity", "FEATURES", "MAX_GAP_DAYS", "MISSING", "WEIGHTS",
     "fact_records", "figure_interval", "group_facts", "iso_interval", "pair_features", "pair_score",
     "reconcile_figures", "headline_figure", "score_features", "time_similarity", "vague_plural_value",
 ]
@@ -61,12 +62,13 @@ __all__ = [
 # with the value chosen on the `choose` part of annotations/fact-pairs/ (src/nkner/training/grouping_eval.py).
 DEFAULT_THRESHOLD = 0.5
 
-FEATURES = ("time", "place", "agent", "affected", "figures", "text")
+FEATURES = ("time", "report", "place", "agent", "affected", "figures", "text")
 # PROVISIONAL weights and missing-feature values (see DEFAULT_THRESHOLD).
-WEIGHTS = {"time": 3.0, "place": 2.0, "agent": 1.5, "affected": 0.5, "figures": 1.0, "text": 2.0}
-MISSING = {"time": 0.35, "place": 0.3, "agent": 0.3, "affected": 0.3, "figures": 0.5}
+WEIGHTS = {"time": 3.0, "report": 1.0, "place": 2.0, "agent": 1.5, "affected": 0.5, "figures": 1.0, "text": 2.0}
+MISSING = {"time": 0.35, "report": 0.3, "place": 0.3, "agent": 0.3, "affected": 0.3, "figures": 0.5}
 
 MAX_GAP_DAYS = 45          # disjoint time values further apart than this: different events
+REPORT_HORIZON_DAYS = 365  # report dates this far apart (or more) say nothing for the same event
 ABOUT_TOLERANCE = 0.15     # "about 500" is compatible with 425..575
 _OPEN_START, _OPEN_END = date(1, 1, 1), date(9999, 12, 31)
 
@@ -138,6 +140,18 @@ def time_similarity(a: dict, b: dict) -> tuple[float | None, bool]:
     if not sims:
         return 0.0, True
     return max(sims), False
+
+
+def report_similarity(a: dict, b: dict) -> float | None:
+    """How close the two reports' dates are: 1 within a fortnight, falling to 0 at
+    REPORT_HORIZON_DAYS (most reports of one event come out within weeks); None if one is undated."""
+    ia, ib = iso_interval(a.get("report_date") or ""), iso_interval(b.get("report_date") or "")
+    if ia is None or ib is None:
+        return None
+    gap = max((ib[0] - ia[1]).days, (ia[0] - ib[1]).days, 0)
+    if gap <= 14:
+        return 1.0
+    return max(0.0, 1 - (gap - 14) / (REPORT_HORIZON_DAYS - 14))
 
 
 # --------------------------------------------------------------------------------------------
@@ -256,6 +270,7 @@ def pair_features(a: dict, b: dict) -> dict:
     t, incompatible = time_similarity(a, b)
     return {
         "time": t,
+        "report": report_similarity(a, b),
         "place": _overlap(a.get("places"), b.get("places")),
         "agent": _overlap(a.get("agents"), b.get("agents")),
         "affected": _overlap(a.get("affected"), b.get("affected")),
