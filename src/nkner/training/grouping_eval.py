@@ -2,7 +2,9 @@
 choose/held-out split, the threshold choice on `choose` and the held-out figures.
 
     python -m nkner.training.grouping_eval facts      # the shipped model over corpus/clean and the new reports
-    python -m nkner.training.grouping_eval evaluate   # choose on `choose`, then score `heldout` once
+    python -m nkner.training.grouping_eval draw -o F   # the candidate pairs (then labelled by reading)
+    python -m nkner.training.grouping_eval choose     # weights and threshold chosen on `choose`
+    python -m nkner.training.grouping_eval evaluate   # the committed score on `heldout`
 
 docs/grouping.md describes the protocol.
 """
@@ -111,8 +113,9 @@ def draw_pairs(facts: list[dict], seed: int = 13, strata: dict | None = None) ->
     """Candidate pairs (facts of different reports, same event type), stratified (STRATA):
     ``cluster`` both reports in one event cluster; ``cross_cluster`` reports of two different clusters
     in the same year (hard negatives: same type and year, another event); ``same_year`` same type and
-    year, any reports; ``random`` any two; ``provisional_high`` pairs the provisional scorer ranks
-    high.  Each pair gets its split from its id (:func:`split_of`), before any labelling or scoring."""
+    year, any reports; ``random`` any two; ``provisional_high`` pairs that :func:`pair_score` rates 0.45 or more
+    (the committed set was drawn at commit b4fd9e1, whose pair_score was the provisional hand-set
+    one; today's chosen score draws other pairs in that stratum).  Each pair gets its split from its id (:func:`split_of`), before any labelling or scoring."""
     import random
 
     from nkner.factbase.grouping import pair_score
@@ -159,6 +162,132 @@ def draw_pairs(facts: list[dict], seed: int = 13, strata: dict | None = None) ->
     return sorted(out.values(), key=lambda p: p["pair_id"])
 
 
+# --------------------------------------------------------------------------------------------
+# choice on `choose`, figures on `heldout`
+# --------------------------------------------------------------------------------------------
+C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+THRESHOLDS = tuple(round(0.05 + 0.01 * i, 2) for i in range(91))   # 0.05 .. 0.95
+FOLDS = 5
+
+
+def load_pairs(path: Path = PAIRS_FILE) -> list[dict]:
+    """The labelled pairs; a malformed line is an error naming the file and line."""
+    pairs = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            p = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{path}:{n}: not JSON ({e})") from None
+        for key in ("pair_id", "split", "label", "a", "b"):
+            if key not in p:
+                raise ValueError(f"{path}:{n}: no {key!r}")
+        if p["label"] not in ("same", "different", "unsure") or p["split"] not in ("choose", "heldout"):
+            raise ValueError(f"{path}:{n}: label {p['label']!r} / split {p['split']!r} not allowed")
+        pairs.append(p)
+    return pairs
+
+
+def _xy(pairs: list[dict]):
+    import numpy as np
+
+    from nkner.factbase.grouping import feature_vector, pair_features
+
+    scored = [p for p in pairs if p["label"] != "unsure"]
+    feats = [pair_features(p["a"], p["b"]) for p in scored]
+    X = np.array([feature_vector(f) for f in feats])
+    y = np.array([p["label"] == "same" for p in scored], dtype=int)
+    incompatible = np.array([f["incompatible"] for f in feats])
+    return X, y, incompatible
+
+
+def prf(pred, y) -> dict:
+    tp = int((pred & (y == 1)).sum())
+    n_pred, n_pos = int(pred.sum()), int((y == 1).sum())
+    p = tp / n_pred if n_pred else 0.0
+    r = tp / n_pos if n_pos else 0.0
+    return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(2 * p * r / (p + r), 3) if p + r else 0.0,
+            "tp": tp, "predicted": n_pred, "positives": n_pos, "pairs": int(len(y))}
+
+
+def _best_threshold(prob, y, incompatible) -> tuple[float, dict]:
+    """The threshold of highest F1; ties go to the higher threshold (a wrong merge costs more than a
+    missed one: it makes two events look corroborated)."""
+    best = None
+    for t in THRESHOLDS:
+        got = prf((prob >= t) & ~incompatible, y)
+        if best is None or got["f1"] >= best[1]["f1"]:
+            best = (t, got)
+    return best
+
+
+def choose(pairs: list[dict], seed: int = 0) -> dict:
+    """Fit the pair score on the `choose` pairs: the regularization by stratified 5-fold
+    cross-validation (log loss), the threshold by the best F1 of the out-of-fold probabilities; then
+    the weights refitted on all `choose` pairs.  Returns the model, the threshold and the figures."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import log_loss
+    from sklearn.model_selection import StratifiedKFold
+
+    from nkner.factbase.grouping import FEATURES
+
+    X, y, incompatible = _xy([p for p in pairs if p["split"] == "choose"])
+    folds = list(StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(X, y))
+    cv = {}
+    for c in C_GRID:
+        oof = np.zeros(len(y))
+        for tr, te in folds:
+            oof[te] = LogisticRegression(C=c, max_iter=1000).fit(X[tr], y[tr]).predict_proba(X[te])[:, 1]
+        cv[c] = (log_loss(y, oof), oof)
+    best_c = min(C_GRID, key=lambda c: (round(cv[c][0], 9), c))
+    threshold, oof_figures = _best_threshold(cv[best_c][1], y, incompatible)
+    clf = LogisticRegression(C=best_c, max_iter=1000).fit(X, y)
+    model = {"intercept": round(float(clf.intercept_[0]), 4),
+             "weights": {f: round(float(w), 4) for f, w in zip(FEATURES, clf.coef_[0])}}
+    return {"model": model, "threshold": threshold, "C": best_c,
+            "cv_log_loss": {str(c): round(cv[c][0], 4) for c in C_GRID},
+            "choose_out_of_fold": oof_figures}
+
+
+def evaluate(pairs: list[dict], model: dict | None = None, threshold: float | None = None,
+             split: str = "heldout", n_boot: int = 2000, seed: int = 0) -> dict:
+    """Pairwise precision, recall and F1 of ``pair_score >= threshold`` on one split (unsure pairs left
+    out), with 95% percentile intervals over ``n_boot`` bootstrap resamples of the pairs; the
+    committed model and DEFAULT_THRESHOLD unless given."""
+    import numpy as np
+
+    from nkner.factbase import grouping
+
+    model = grouping.MODEL if model is None else model
+    threshold = grouping.DEFAULT_THRESHOLD if threshold is None else threshold
+    chosen = [p for p in pairs if p["split"] == split and p["label"] != "unsure"]
+    prob = np.array([grouping.score_features(grouping.pair_features(p["a"], p["b"]), model) for p in chosen])
+    y = np.array([p["label"] == "same" for p in chosen], dtype=int)
+    pred = prob >= threshold
+    out = {"split": split, "threshold": threshold, **prf(pred, y)}
+    if n_boot and len(y):
+        rng = np.random.default_rng(seed)
+        boot = {"precision": [], "recall": [], "f1": []}
+        for _ in range(n_boot):
+            idx = rng.integers(0, len(y), len(y))
+            got = prf(pred[idx], y[idx])
+            for k in boot:
+                boot[k].append(got[k])
+        out["ci95"] = {k: [round(float(np.percentile(v, 2.5)), 3), round(float(np.percentile(v, 97.5)), 3)]
+                       for k, v in boot.items()}
+    return out
+
+
+def model_source(result: dict) -> str:
+    """The lines of grouping.py that hold the chosen model and threshold."""
+    m = result["model"]
+    w = ", ".join(f'"{k}": {v}' for k, v in m["weights"].items())
+    return (f'MODEL = {{"intercept": {m["intercept"]},\n         "weights": {{{w}}}}}\n'
+            f'DEFAULT_THRESHOLD = {result["threshold"]}')
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nkner.training.grouping_eval", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -170,6 +299,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--facts", type=Path, default=FACTS_FILE)
     p.add_argument("-o", "--out", type=Path, required=True)
     p.add_argument("--seed", type=int, default=13)
+    p = sub.add_parser("choose", help="choose the weights and threshold on the choose pairs (prints them)")
+    p.add_argument("--pairs", type=Path, default=PAIRS_FILE)
+    p = sub.add_parser("evaluate", help="pairwise precision/recall/F1 of the committed score on heldout")
+    p.add_argument("--pairs", type=Path, default=PAIRS_FILE)
+    p.add_argument("--split", default="heldout", choices=("choose", "heldout"))
     args = parser.parse_args(argv)
     if args.command == "facts":
         n = extract_facts(args.out, args.model, args.texts)
@@ -179,6 +313,13 @@ def main(argv: list[str] | None = None) -> int:
         pairs = draw_pairs(facts, args.seed)
         args.out.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pairs), encoding="utf-8")
         print(f"{len(pairs)} pairs -> {args.out}")
+    elif args.command == "choose":
+        result = choose(load_pairs(args.pairs))
+        print(json.dumps({k: v for k, v in result.items() if k != "model"}, indent=1))
+        print("# in src/nkner/factbase/grouping.py:")
+        print(model_source(result))
+    elif args.command == "evaluate":
+        print(json.dumps(evaluate(load_pairs(args.pairs), split=args.split), indent=1))
     return 0
 
 
