@@ -56,9 +56,9 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 __all__ = [
     "ABOUT_TOLERANCE", "DEFAULT_THRESHOLD", "FEATURES", "MAX_GAP_DAYS", "MISSING_VALUE", "MODEL", "REPORT_HORIZON_DAYS",
-    "feature_vector", "report_similarity",
+    "feature_vector", "prepare", "prepared_features",
     "fact_records", "figure_interval", "group_facts", "iso_interval", "pair_features", "pair_score",
-    "reconcile_figures", "headline_figure", "score_features", "time_similarity", "vague_plural_value",
+    "reconcile_figures", "headline_figure", "score_features", "vague_plural_value",
 ]
 
 FEATURES = ("time", "report", "place", "agent", "figures", "text")
@@ -135,9 +135,8 @@ def _time_similarity(a: tuple[date, date], b: tuple[date, date]) -> float | None
     return precision * 0.6 * (1 - gap / (MAX_GAP_DAYS + 1))
 
 
-def time_similarity(a: dict, b: dict) -> tuple[float | None, bool]:
-    """(similarity or None when a side has no time, incompatible: bool)."""
-    ia, ib = _intervals(a), _intervals(b)
+def _time_feature(ia: list, ib: list) -> tuple[float | None, bool]:
+    """(similarity of two facts' periods or None when a side has none, incompatible: bool)."""
     if not ia or not ib:
         return None, False
     sims = [s for x in ia for y in ib if (s := _time_similarity(x, y)) is not None]
@@ -146,10 +145,9 @@ def time_similarity(a: dict, b: dict) -> tuple[float | None, bool]:
     return max(sims), False
 
 
-def report_similarity(a: dict, b: dict) -> float | None:
+def _report_feature(ia: tuple[date, date] | None, ib: tuple[date, date] | None) -> float | None:
     """How close the two reports' dates are: 1 within a fortnight, falling to 0 at
     REPORT_HORIZON_DAYS (most reports of one event come out within weeks); None if one is undated."""
-    ia, ib = iso_interval(a.get("report_date") or ""), iso_interval(b.get("report_date") or "")
     if ia is None or ib is None:
         return None
     gap = max((ib[0] - ia[1]).days, (ia[0] - ib[1]).days, 0)
@@ -166,8 +164,11 @@ def _name(s: str) -> str:
     return re.sub(r"^the ", "", s)
 
 
-def _overlap(xs, ys) -> float | None:
-    a, b = {_name(x) for x in xs or [] if x}, {_name(y) for y in ys or [] if y}
+def _name_set(xs) -> frozenset[str]:
+    return frozenset(_name(x) for x in xs or [] if x)
+
+
+def _overlap(a: frozenset, b: frozenset) -> float | None:
     if not a or not b:
         return None
     return len(a & b) / min(len(a), len(b))
@@ -226,11 +227,10 @@ def _compatible(figs: list[dict]) -> tuple[bool, tuple[dict, dict] | None]:
     return False, (lo_f, hi_f)
 
 
-def _figure_similarity(a: dict, b: dict) -> float | None:
+def _figure_feature(fa: dict | None, fb: dict | None) -> float | None:
     """1 when the two headline figures are compatible given their qualifiers, else the ratio of the
     smaller to the larger (reports of one event often disagree: "about 500" vs "600" is 0.83,
     "nine" vs "500" is 0.02)."""
-    fa, fb = headline_figure(a), headline_figure(b)
     if fa is None or fb is None:
         return None
     if _compatible([fa, fb])[0]:
@@ -274,20 +274,39 @@ def reconcile_figures(members: list[dict]) -> dict:
 # --------------------------------------------------------------------------------------------
 # pair score
 # --------------------------------------------------------------------------------------------
+def prepare(fact: dict) -> dict:
+    """What the pair features read from one fact, computed once (group_facts prepares each fact once
+    instead of once per pair)."""
+    return {
+        "intervals": _intervals(fact),
+        "report": iso_interval(fact.get("report_date") or ""),
+        "places": _name_set(fact.get("places")),
+        "agents": _name_set(fact.get("agents")),
+        "affected": _name_set(fact.get("affected")),
+        "headline": headline_figure(fact),
+        "words": frozenset(_content_words(fact.get("sentence", ""))),
+    }
+
+
+def prepared_features(pa: dict, pb: dict) -> dict:
+    """:func:`pair_features` of two prepared facts."""
+    t, incompatible = _time_feature(pa["intervals"], pb["intervals"])
+    return {
+        "time": t,
+        "report": _report_feature(pa["report"], pb["report"]),
+        "place": _overlap(pa["places"], pb["places"]),
+        "agent": _overlap(pa["agents"], pb["agents"]),
+        "affected": _overlap(pa["affected"], pb["affected"]),
+        "figures": _figure_feature(pa["headline"], pb["headline"]),
+        "text": _jaccard(pa["words"], pb["words"]),
+        "incompatible": incompatible,
+    }
+
+
 def pair_features(a: dict, b: dict) -> dict:
     """Feature similarities of two facts of the same type (None: a side lacks it), and
     ``incompatible`` (times too far apart)."""
-    t, incompatible = time_similarity(a, b)
-    return {
-        "time": t,
-        "report": report_similarity(a, b),
-        "place": _overlap(a.get("places"), b.get("places")),
-        "agent": _overlap(a.get("agents"), b.get("agents")),
-        "affected": _overlap(a.get("affected"), b.get("affected")),
-        "figures": _figure_similarity(a, b),
-        "text": _jaccard(_content_words(a.get("sentence", "")), _content_words(b.get("sentence", ""))),
-        "incompatible": incompatible,
-    }
+    return prepared_features(prepare(a), prepare(b))
 
 
 def feature_vector(feats: dict) -> list[float]:
@@ -326,11 +345,12 @@ def _cluster(facts: list[dict], threshold: float, score) -> list[tuple[list[int]
     S = np.zeros((n, n))          # sum of cross scores between clusters i and j
     C = np.zeros((n, n))          # number of scored (different-report) cross pairs
     block = np.zeros((n, n), dtype=bool)
+    prepared = [prepare(f) for f in facts]
     for i in range(n):
         for j in range(i + 1, n):
             if facts[i]["report_id"] == facts[j]["report_id"]:
                 continue
-            feats = pair_features(facts[i], facts[j])
+            feats = prepared_features(prepared[i], prepared[j])
             if feats["incompatible"]:
                 block[i, j] = block[j, i] = True
                 continue
