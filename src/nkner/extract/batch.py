@@ -13,29 +13,16 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
+from nkner.atomic import atomic_output
 from nkner.extract.formats import CSV_ROWS, EXTENSIONS, WRITERS, writer
 from nkner.extract.inputs import CHUNK_CHARS, Source, discover, read_text
 from nkner.extract.run import Chunked, load, process_sources
 
 EXIT_OK, EXIT_INPUT_ERRORS, EXIT_USAGE = 0, 1, 2
-
-
-@contextmanager
-def atomic_output(path: Path) -> Iterator[IO[str]]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            yield fh
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _emit(writer, item, fmt: str, min_confidence: float | None = None) -> bool:

@@ -6,7 +6,8 @@ import platform
 import time
 from pathlib import Path
 
-from nkner.corpus.store import Document, atomic_write_text
+from nkner.atomic import atomic_write_text
+from nkner.corpus.store import Document
 from nkner.schema import LABEL_NAMES, RELATION_NAMES
 from nkner.training.evaluate import (Prediction, evaluate_predictor, learning_curve, lodo,
                                      pipeline_predictor, plot_learning_curve, sm_predictor)
