@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from nkner.atomic import atomic_output
+from nkner.extract.facts import merge_chunks
 from nkner.extract.formats import CSV_ROWS, EXTENSIONS, WRITERS, writer
 from nkner.extract.inputs import CHUNK_CHARS, Source, discover, read_text
 from nkner.extract.run import Chunked, load, process_sources
@@ -31,12 +32,8 @@ def _emit(writer, item, fmt: str, min_confidence: float | None = None) -> bool:
         chunks = item.chunks if min_confidence is None else (
             (e, [x for x in f if x["confidence"] >= min_confidence], s) for e, f, s in item.chunks)
         if fmt == "html":
-            obj = dict(item.header, entities=[], facts=[], statements=[])
-            for e, f, s in chunks:
-                obj["entities"] += e
-                obj["facts"] += f
-                obj["statements"] += s
-            writer.report(obj, text=item.header.get("text") or read_text(item.path, item.source.encoding))
+            writer.report(merge_chunks(item.header, chunks),
+                          text=item.header.get("text") or read_text(item.path, item.source.encoding))
         else:
             writer.stream(item.header, chunks)
         return True
