@@ -43,10 +43,7 @@ def model_path(model: str | Path | None = None) -> Path:
 def _load(path: str):
     import spacy
 
-    import nkner.pipeline.components  # noqa: F401
-    import nkner.pipeline.triggers  # noqa: F401
-    import nkner.pipeline.normalizer  # noqa: F401
-    return spacy.load(path)
+    return spacy.load(path)  # the components are registered through entry points (pyproject.toml)
 
 
 def load(model: str | Path | None = None):

@@ -67,10 +67,6 @@ def rerun_curve(report_json: Path, backbone: str, curve_epochs: int | None, seed
 def score_model_on_gold(model: Path, gold_files: list[Path]) -> dict:
     import spacy
 
-    import nkner.pipeline.components  # noqa: F401
-    import nkner.pipeline.triggers  # noqa: F401
-    import nkner.pipeline.normalizer  # noqa: F401
-
     nlp = spacy.load(model)
     docs = []
     for f in gold_files:

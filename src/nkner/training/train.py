@@ -22,12 +22,6 @@ from pathlib import Path
 
 from spacy.language import Language
 
-import nkner.pipeline.components  # noqa: F401  (registers the factories)
-import nkner.pipeline.fitting  # noqa: F401  (registers the refit callback)
-import nkner.pipeline.normalizer  # noqa: F401
-import nkner.pipeline.rules  # noqa: F401
-import nkner.pipeline.triggers  # noqa: F401
-import nkner.training.transfer  # noqa: F401  (registers the weight-transfer callback)
 from nkner import __version__
 from nkner.atomic import atomic_directory, atomic_write_bytes
 from nkner.corpus.convert import AlignmentReport, to_docbin
