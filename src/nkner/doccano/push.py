@@ -82,8 +82,9 @@ def _check_pre_annotations(doc: Document, entities: list[Entity], relations: lis
                                "unknown type or refers to a missing span")
 
 
-def upload_records(client: DoccanoClient, project_id: int, records: list[dict]) -> None:
-    """Import relation-JSONL records into the project through doccano's task worker."""
+def upload_records(client: DoccanoClient, project_id: int, records: list[dict], what: str = "documents") -> None:
+    """Import relation-JSONL records into the project through doccano's task worker, then check that
+    the project has an example for each record's ``doc_id`` (``what`` names them in the error)."""
     with tempfile.TemporaryDirectory(prefix="nkner-push-") as tmp:
         path = Path(tmp) / "nkner-push.jsonl"
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
@@ -96,6 +97,10 @@ def upload_records(client: DoccanoClient, project_id: int, records: list[dict]) 
         details = "; ".join(f"line {e.get('line', '?')}: {e.get('message', e)}" if isinstance(e, dict) else str(e)
                             for e in errors)
         raise DoccanoError(f"doccano's import into project {project_id} failed: {details}")
+    present = {ex.meta.get("doc_id") for ex in client.list_examples(project_id)}
+    missing = [r["doc_id"] for r in records if r.get("doc_id") not in present]
+    if missing:
+        raise DoccanoError(f"doccano's import reported success but these {what} are missing: {', '.join(missing)}")
 
 
 def push(client: DoccanoClient, project_name: str, doc_ids: list[str] | None = None, mode: str = "gold",
@@ -135,10 +140,6 @@ def push(client: DoccanoClient, project_name: str, doc_ids: list[str] | None = N
     if not records:
         return result
     upload_records(client, project.id, records)
-    present = {ex.meta.get("doc_id") for ex in client.list_examples(project.id)}
-    missing = [d.id for d in todo if d.id not in present]
-    if missing:
-        raise DoccanoError(f"doccano's import reported success but these documents are missing: {', '.join(missing)}")
     result.uploaded = [d.id for d in todo]
     return result
 
@@ -208,11 +209,6 @@ def push_selected(client: DoccanoClient, project_name: str, paths: list[Path], n
     project = ensure_project(client, project_name)
     result = SelectResult(project.id, candidates=len(segments), skipped=skipped)
     if records:
-        upload_records(client, project.id, records)
-        present = {ex.meta.get("doc_id") for ex in client.list_examples(project.id)}
-        missing = [seg.doc_id for seg in chosen if seg.doc_id not in present]
-        if missing:
-            raise DoccanoError("doccano's import reported success but these excerpts are missing: "
-                               + ", ".join(missing))
+        upload_records(client, project.id, records, what="excerpts")
     result.uploaded = chosen
     return result
