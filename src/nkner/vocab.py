@@ -1,5 +1,5 @@
-"""The shared vocabulary of dates and quantities: months, weekdays, the years read as years, dashes,
-and the words that bound or approximate a quantity.
+"""The shared vocabulary of dates and quantities: months, weekdays, the years read as years, the
+units of a duration, dashes, and the words that bound or approximate a quantity.
 
 One home for each list: the pattern rules (:mod:`nkner.pipeline.rules`), the normalizers
 (:mod:`nkner.pipeline.normalize`: numbers, dates, the report's own date), the rules-only baseline
@@ -46,6 +46,14 @@ def is_year(text: str) -> bool:
     """Whether ``text`` is a four-digit year from :data:`FIRST_YEAR` to :data:`LAST_YEAR`."""
     return _YEAR.fullmatch(text) is not None
 
+
+#: calendar units of a duration ("three decades", "a 45-day period"): word -> (count of the ISO
+#: 8601 unit, its designator)
+DURATION_UNITS: dict[str, tuple[int, str]] = {
+    "day": (1, "D"), "days": (1, "D"), "week": (1, "W"), "weeks": (1, "W"),
+    "month": (1, "M"), "months": (1, "M"), "year": (1, "Y"), "years": (1, "Y"),
+    "decade": (10, "Y"), "decades": (10, "Y"), "century": (100, "Y"), "centuries": (100, "Y"),
+}
 
 # --------------------------------------------------------------------------------------------
 # dashes

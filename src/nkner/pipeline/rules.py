@@ -13,7 +13,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 import nkner.pipeline.extensions  # noqa: F401
-from nkner.vocab import DASHES, DECADE_PATTERN, MONTH_ABBREVIATIONS, MONTH_WORDS, YEAR_PATTERN, span_opening_qualifiers
+from nkner.vocab import DASHES, DECADE_PATTERN, DURATION_UNITS, MONTH_ABBREVIATIONS, MONTH_WORDS, YEAR_PATTERN, span_opening_qualifiers
 
 EVENT_LEXICON = {
     "repatriation": ["repatriat", "deport", "refoul", "forcibly return", "forced return", "sent back",
@@ -76,8 +76,7 @@ def date_patterns() -> list[dict]:
     day = {"TEXT": {"REGEX": r"^([1-9]|[12]\d|3[01])$"}}
     amount = {"TEXT": {"REGEX": r"^(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                                 r"fifteen|twenty|thirty|forty|fifty|several|few|many)$"}}
-    unit = {"LOWER": {"IN": ["years", "decades", "months", "weeks", "days", "year", "decade", "month",
-                             "week", "day", "centuries", "century"]}}
+    unit = {"LOWER": {"IN": list(DURATION_UNITS)}}
     pats = [
         [month, day, {"ORTH": ","}, year], [month, day, year], [day, month, year], [month, year],
         [month, day], [day, month],  # "Oct. 13 (Yonhap)", "on 27 May": a news dateline or date in the year
@@ -104,8 +103,6 @@ def date_patterns() -> list[dict]:
 
 NOT_A_COUNT_BEFORE = {"vol", "no", "pp", "p", "article", "art", "rule", "para",
                       "paragraph", "chapter", "section", "page", "resolution", "covid"}
-DURATION_UNITS = {"year", "years", "decade", "decades", "month", "months", "week", "weeks", "day", "days",
-                  "century", "centuries"}
 
 
 class PatternRules:

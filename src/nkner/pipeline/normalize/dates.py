@@ -66,7 +66,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from nkner.vocab import LEADING_QUALIFIERS, MONTHS, WEEKDAYS, is_year, qualifier_phrases
+from nkner.vocab import DURATION_UNITS, LEADING_QUALIFIERS, MONTHS, WEEKDAYS, is_year, qualifier_phrases
 
 from .numbers import fold_text, parse_cardinal
 
@@ -83,11 +83,6 @@ _PARTS = [  # longest first
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": 4, "final": 4}
 _CENTURY_WORDS = {"eighteenth": 18, "nineteenth": 19, "twentieth": 20, "twenty first": 21}
 
-_DURATION_UNITS = {  # word -> (multiplier, ISO designator)
-    "day": (1, "D"), "days": (1, "D"), "week": (1, "W"), "weeks": (1, "W"),
-    "month": (1, "M"), "months": (1, "M"), "year": (1, "Y"), "years": (1, "Y"),
-    "decade": (10, "Y"), "decades": (10, "Y"), "century": (100, "Y"), "centuries": (100, "Y"),
-}
 #: "nearly three decades", "over five years": the qualifiers of numbers (focus words such as
 #: "only" are read past, with no qualifier)
 _DURATION_QUALIFIERS = qualifier_phrases(LEADING_QUALIFIERS)
@@ -529,10 +524,10 @@ def _duration(s: str) -> dict | None:
             break
     if toks and toks[-1] == "long":
         toks = toks[:-1]
-    if not toks or toks[-1] not in _DURATION_UNITS:
+    if not toks or toks[-1] not in DURATION_UNITS:
         return None
     unit = toks[-1]
-    mult, designator = _DURATION_UNITS[unit]
+    mult, designator = DURATION_UNITS[unit]
     count_toks = toks[:-1]
     plural = unit.endswith("s")
     if not count_toks:
