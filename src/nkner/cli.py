@@ -143,7 +143,7 @@ def corpus_stats(
         stats.plot(s, chart)
         typer.echo(f"chart written to {chart}")
     if markdown:
-        from nkner.corpus.store import atomic_write_text
+        from nkner.atomic import atomic_write_text
         atomic_write_text(markdown, stats.render_markdown(s))
         typer.echo(f"tables written to {markdown}")
 

@@ -16,7 +16,8 @@ import pytest
 from doccano_client import DoccanoClient
 from typer.testing import CliRunner
 
-from nkner.corpus.store import Document, Entity, Relation, atomic_write_text, sha256_text, write_document
+from nkner.atomic import atomic_write_text
+from nkner.corpus.store import Document, Entity, Relation, sha256_text, write_document
 from nkner.doccano.cli import doccano_app
 from nkner.doccano.server import DoccanoServer, free_port
 

@@ -351,3 +351,23 @@ def test_csv_of_entities_statements_and_facts(rows, first_column_after_source):
     if rows == "entities":
         for r in table:
             assert text[int(r["start"]):int(r["end"])] == r["text"]
+
+
+def test_a_long_run_without_spaces_gives_the_same_report_from_a_file_and_from_memory(tmp_path):
+    """File streaming (the CLI) and in-memory text (``nkner.extract``) cut a report the same way, so
+    they give the same objects, with offsets into the whole text."""
+    import nkner
+
+    prose = SAMPLE.read_text(encoding="utf-8")
+    text = prose + "x" * 25_000 + "\n" + prose.replace("\n", " ") + "y" * 12_000 + "\n" + prose
+    p = tmp_path / "run.txt"
+    p.write_text(text, encoding="utf-8")
+    res = run(str(p), "-f", "jsonl", "--no-progress")
+    assert res.returncode == 0, res.stderr.decode()
+    from_file = json.loads(res.stdout)
+    check_contract(from_file, text)
+    in_memory = nkner.extract(text)
+    for key in ("entities", "facts", "statements"):
+        assert from_file[key] == in_memory[key]
+    # entities are found in the prose after each run, at their offsets in the whole text
+    assert min(e["start"] for e in from_file["entities"] if e["start"] > text.rindex("y")) > 37_000

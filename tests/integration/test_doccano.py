@@ -18,8 +18,10 @@ from nkner.corpus.store import annotation_path, load_document, read_record
 from nkner.doccano import DoccanoError
 from nkner.doccano.mapping import relation_label_specs, span_label_specs
 from nkner.doccano.server import free_port, port_is_free
-from nkner.doccano.sync import (Credentials, annotator_path, connect, credentials_from_env, find_project, pull,
-                                upload_records)
+from nkner.doccano.client import Credentials, connect, credentials_from_env
+from nkner.doccano.project import find_project
+from nkner.doccano.pull import annotator_path, pull
+from nkner.doccano.push import upload_records
 
 pytestmark = pytest.mark.integration
 
@@ -354,7 +356,7 @@ def test_copies_of_the_layout_without_projects_are_migrated_not_lost(doccano_cli
     # what the earlier layout (annotators/<user>/<doc_id>.jsonl) holds: alice's copy is this
     # project's version (written by an earlier pull); bob's came from another project
     from nkner.corpus.store import write_document
-    from nkner.doccano.sync import legacy_annotator_path
+    from nkner.doccano.pull import legacy_annotator_path
 
     pulled = pull(connect(credentials_from_env()), doccano_project, doccano_env.url, "admin")
     by_user = {c.user: c.doc for c in pulled.docs[0].copies}
@@ -423,7 +425,7 @@ def test_select_uncertain_pushes_the_most_uncertain_excerpts_and_pull_adds_them(
                                                                                tmp_path):
     from nkner.corpus.store import load_metadata, read_text_exact, sha256_text
     from nkner.doccano.select import excerpts_of, rank, score_segments
-    from nkner.doccano.sync import load_model
+    from nkner.doccano.push import load_model
 
     report = tmp_path / "report.txt"
     report.write_text(REPORT.read_text(encoding="utf-8"), encoding="utf-8")

@@ -9,8 +9,6 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.training import Example
 
-import nkner.pipeline.components  # noqa: F401
-import nkner.pipeline.triggers  # noqa: F401
 from test_components import PAIRS, _training_doc
 from test_triggers import TAGS
 

@@ -7,7 +7,7 @@ import pytest
 
 from nkner.corpus.build import add_sources
 from nkner.corpus.store import CorpusError, load_document, load_metadata, sha256_text
-from nkner.doccano.sync import excerpt_source_row
+from nkner.doccano.pull import excerpt_source_row
 
 
 def test_add_sources_writes_raw_source_row_and_metadata(data_copy):

@@ -8,7 +8,8 @@ from nkner.doccano import DoccanoError, Unavailable
 from nkner.doccano.mapping import (DOCCANO_MAX_LABEL_LENGTH, EVENT_COLORS, LEGACY_EVENT_PREFIX, from_doccano,
                                    parse_span_label, relation_label_specs, span_label_name, span_label_specs,
                                    text_color, to_doccano)
-from nkner.doccano.sync import align_ids, diff_documents, pre_annotations, render_diff
+from nkner.doccano.diff import align_ids, diff_documents, render_diff
+from nkner.doccano.push import pre_annotations
 from nkner.schema import EVENT_TYPE_NAMES, LABELS, RELATION_TYPES, SCHEMA_VERSION
 
 TEXT = "Chinese authorities forcibly repatriated 31 North Korean refugees in 2012."
@@ -266,7 +267,7 @@ def test_pre_annotations_model_failure_is_unavailable(monkeypatch):
 
 @pytest.mark.parametrize("name", ["round1", "round 2/x", "..", ".", "a%2Fb", "a/b", "é\\x", "nkner (v2)"])
 def test_project_folder_is_one_plain_folder_per_project(name, tmp_path):
-    from nkner.doccano.sync import annotator_path, project_folder
+    from nkner.doccano.pull import annotator_path, project_folder
 
     folder = project_folder(name)
     assert "/" not in folder and "\\" not in folder and folder not in ("", ".", "..")

@@ -5,7 +5,7 @@ import codecs
 
 import pytest
 
-from nkner.extract.inputs import InputError, discover, iter_text, read_text, text_sha256
+from nkner.extract.inputs import CHUNK_CHARS, InputError, discover, iter_text, read_text, split_text, text_sha256
 
 TEXT = "Chinese authorities deported 600 North Koreans.\r\nThey fled to Seoul – “again”.\n"
 
@@ -54,6 +54,35 @@ def test_chunks_end_at_line_breaks_and_offsets_index_the_whole_text(tmp_path):
         assert text[offset:offset + len(chunk)] == chunk
         assert chunk.endswith("\n") or offset + len(chunk) == len(text)
     assert text_sha256(p) == __import__("hashlib").sha256(text.encode()).hexdigest()
+
+
+# a run without spaces longer than a chunk (a URL, a base64 blob, a table squeezed into one line),
+# between ordinary lines and a paragraph without line breaks
+NO_SPACES = ("China deported 600 North Koreans in October 2023.\n" + "x" * 25_000 + "\n"
+             + "They fled to Seoul in 2024 and ten more fled. " * 400 + "\n" + "y" * 10_000)
+
+
+@pytest.mark.parametrize("text", [NO_SPACES, "z" * (2 * CHUNK_CHARS), "a" * CHUNK_CHARS, "", "short\n"])
+def test_file_streaming_and_in_memory_text_are_cut_the_same_way(tmp_path, text):
+    p = tmp_path / "r.txt"
+    p.write_bytes(text.encode("utf-8"))
+    streamed, in_memory = list(iter_text(p)), list(split_text(text))
+    assert streamed == in_memory
+    assert "".join(c for _, c in streamed) == text
+    for offset, chunk in streamed:
+        assert text[offset:offset + len(chunk)] == chunk
+        assert len(chunk) <= CHUNK_CHARS
+
+
+def test_a_run_without_spaces_is_cut_at_the_chunk_size_and_prose_after_a_space():
+    chunks = list(split_text(NO_SPACES))
+    run_start = NO_SPACES.index("x")
+    # no line break or space in the second half of the first window: the first chunk ends at the
+    # window's last whitespace (the line break before the run), and the run is cut at the chunk size
+    assert run_start == 50
+    assert [o for o, _ in chunks[:4]] == [0, run_start, run_start + CHUNK_CHARS, run_start + 2 * CHUNK_CHARS]
+    prose = [c for _, c in chunks if c.startswith("They") or c.startswith("fled")]
+    assert prose and all(c.endswith((" ", "\n")) for c in prose)
 
 
 def test_discover_folders_recursively_and_reports_missing(tmp_path):

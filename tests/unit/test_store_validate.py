@@ -134,3 +134,18 @@ def test_validate_corpus_reports_consistency_warnings(data_copy):
     rep = validate_corpus()
     assert rep.documents == 2 and rep.errors == []
     assert any("'china' labelled ACTOR x1; LOCATION x1" in p.message for p in rep.warnings)
+
+
+@pytest.mark.parametrize("span, ok", [
+    ("in excess of 1,000", True),        # a bound that begins with a preposition belongs to the NUMBER
+    ("at most 40", True),
+    ("on the order of 300", True),
+    ("estimated 200,000", True),
+    ("an estimated 200,000", False),     # the article stays outside: "an [estimated 200,000]"
+    ("a minimum of 12", False),
+    ("a total of 500", False),           # a focus phrase, no bound: outside (guidelines 8.3)
+])
+def test_number_may_open_with_the_shared_qualifiers_only(span, ok):
+    text = f"They counted {span} people."
+    rep = validate_record(record([ent(1, 13, 13 + len(span), "NUMBER")], text=text), text)
+    assert (rules(rep) == []) is ok

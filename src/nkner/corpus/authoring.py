@@ -35,6 +35,7 @@ import re
 import sys
 from pathlib import Path
 
+from nkner.atomic import atomic_write_text
 from nkner.corpus.segment import sentence_spans
 from nkner.corpus.store import STATUSES, Document, Entity, Relation, load_document, write_document
 from nkner.schema import EVENT_TYPE_NAMES, LABEL_NAMES
@@ -197,8 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.cmd == "decompile":
         doc = load_document(args.doc_id)
-        Path(args.out).write_text(json.dumps(decompile(doc), ensure_ascii=False, indent=1) + "\n",
-                                  encoding="utf-8")
+        atomic_write_text(args.out, json.dumps(decompile(doc), ensure_ascii=False, indent=1) + "\n")
         return 0
     drafts = [json.loads(Path(f).read_text(encoding="utf-8")) for f in args.drafts]
     ents, rels, errors = compile_drafts(args.doc_id, drafts)

@@ -4,9 +4,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from nkner.atomic import atomic_write_text
 from nkner.corpus.clean import apply_edits, clean_text
 from nkner.corpus.remap import remap
-from nkner.corpus.store import (CorpusError, Document, annotation_path, atomic_write_text, clean_dir, data_root,
+from nkner.corpus.store import (CorpusError, Document, annotation_path, clean_dir, data_root,
                                 metadata_path, raw_dir, read_record, read_text_exact, sha256_file, sha256_text,
                                 write_document)
 

@@ -5,7 +5,8 @@ import json
 from pathlib import Path
 
 from nkner.corpus.convert import AlignmentReport, dataframes, to_conll, to_docbin, to_hf_dataset
-from nkner.corpus.store import atomic_write_bytes, atomic_write_text, load
+from nkner.atomic import atomic_directory, atomic_write_bytes, atomic_write_text
+from nkner.corpus.store import load
 
 FORMATS = ("jsonl", "conll", "spacy", "csv", "hf")
 
@@ -37,6 +38,7 @@ def export(fmt: str, output: Path, docs=None, *, split=None, genre=None, core=No
             paths.append(path)
         return paths
     if fmt == "hf":
-        to_hf_dataset(docs).save_to_disk(str(output))
+        with atomic_directory(output) as tmp:
+            to_hf_dataset(docs).save_to_disk(str(tmp))
         return [output]
     raise ValueError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")

@@ -5,6 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nkner.atomic import atomic_save_figure
 from nkner.corpus.store import Document, load
 from nkner.schema import EVENT_TYPE_NAMES, LABEL_NAMES, LABELS, RELATION_NAMES
 
@@ -103,8 +104,4 @@ def plot(s: Stats, path: Path) -> Path:
     fig.suptitle(f"nkner gold corpus: {sum(s.labels.values())} entities, "
                  f"{sum(s.relations.values())} relations in {len(s.per_doc)} documents")
     fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return atomic_save_figure(fig, path)

@@ -14,15 +14,14 @@ from nkner.corpus.segment import make_doc, sentence_spans
 from nkner.corpus.store import GENRES, SPLITS, STATUSES, CorpusError, Document, annotation_path, \
     data_root, load_document, raw_dir, read_record, sha256_file, sha256_text, doc_ids
 from nkner.schema import EVENT_TYPE_NAMES, LABEL_NAMES, RELATION_BY_NAME, SCHEMA_VERSION
+from nkner.vocab import DURATION_UNITS, span_opening_qualifiers
 
 LEADING_WORDS = ("the", "a", "an", "in", "since", "to", "of", "on", "at", "by", "from", "for", "with")
 # "a hundred", "a dozen", "a year" (= one year): an article that is part of a numeral is allowed
-NUMERAL_AFTER_ARTICLE = re.compile(r"^an? (hundred|thousand|million|billion|dozen|few|half|third|quarter|"
-                                   r"year|decade|month|week|day|century)\b",
-                                   re.IGNORECASE)
-# comparison and approximation words belong to a NUMBER ("at least 406", "up to 600")
-NUMBER_QUALIFIER = re.compile(r"^(at (least|most)|up to|about|around|over|under|some|a little (over|under|more than|less than))\b",
-                              re.IGNORECASE)
+NUMERAL_AFTER_ARTICLE = re.compile(r"^an? (hundred|thousand|million|billion|dozen|few|half|third|quarter|%s)\b"
+                                   % "|".join(u for u in DURATION_UNITS if not u.endswith("s")), re.IGNORECASE)
+# comparison and approximation words belong to a NUMBER ("at least 406", "up to 600", "in excess of 1,000")
+NUMBER_QUALIFIER = re.compile(r"^(?:%s)(?!\w)" % "|".join(map(re.escape, span_opening_qualifiers())), re.IGNORECASE)
 # place names whose article is part of the name
 NAMES_WITH_ARTICLE = re.compile(r"^The (Hague|Gambia|Bahamas|Netherlands)\b")
 # a person's initial is not an article: "A Khan" (an ACTOR), as against "A report"

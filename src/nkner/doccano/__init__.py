@@ -1,7 +1,10 @@
 """doccano integration: run a local doccano server, push the corpus to it, pull annotations back.
 
 Modules: :mod:`server` (install, start, stop doccano), :mod:`mapping` (annotation records <->
-doccano JSONL, label names), :mod:`sync` (push, pull, diff, apply), :mod:`agreement`
+doccano JSONL, label names), :mod:`client` (credentials, login, accounts, task waits),
+:mod:`project` (the project, its labels and members), :mod:`push` (documents and selected
+excerpts up), :mod:`pull` (annotations down: validate, report, apply), :mod:`diff` (two versions
+of a document compared), :mod:`select` (which excerpts to annotate next), :mod:`agreement`
 (inter-annotator agreement) and :mod:`cli` (the ``nkner doccano`` commands).
 
 Every failure is a :class:`DoccanoError` whose message names the input and the problem and whose

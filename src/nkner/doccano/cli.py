@@ -101,7 +101,9 @@ def push(
     With --select, upload the most informative excerpts of new reports instead (see
     docs/annotators.md, "Active learning"); a pull adds them to the corpus as new documents.
     """
-    from nkner.doccano import sync
+    from nkner.doccano.client import connect, credentials_from_env
+    from nkner.doccano.push import load_model, push_selected
+    from nkner.doccano.push import push as push_documents
 
     if select is None:
         if sources or n is not None or model is not None:
@@ -109,9 +111,9 @@ def push(
         mode = (pre_annotate or PreAnnotate.gold).value
         ids = [i for arg in docs for i in arg.split(",") if i] if docs else None
         with _reported():
-            client = sync.connect(creds := sync.credentials_from_env())
+            client = connect(creds := credentials_from_env())
             with console.status(f"Pushing to doccano project {project!r} at {creds.url}"):
-                result = sync.push(client, project, ids, mode)
+                result = push_documents(client, project, ids, mode)
         for doc_id in result.uploaded:
             typer.echo(f"uploaded {doc_id} (pre-annotations: {mode})")
         for doc_id in result.unchanged:
@@ -125,10 +127,10 @@ def push(
     if not sources or n is None:
         raise typer.BadParameter("--select needs --from PATH (one or more reports) and -n N", param_hint="--select")
     with _reported():
-        client = sync.connect(creds := sync.credentials_from_env())
-        nlp = sync.load_model(model)
+        client = connect(creds := credentials_from_env())
+        nlp = load_model(model)
         with console.status(f"Ranking excerpts of {len(sources)} report(s) and pushing {n} to {project!r}"):
-            result = sync.push_selected(client, project, list(sources), n, select.value, unit.value, nlp=nlp)
+            result = push_selected(client, project, list(sources), n, select.value, unit.value, nlp=nlp)
     for seg in result.uploaded:
         typer.echo(f"uploaded {seg.doc_id}: {seg.source} [{seg.start}:{seg.end}], {seg.words} words, "
                    f"uncertainty {seg.uncertainty:.3f}/word, {len(seg.entities)} spans and "
@@ -149,18 +151,22 @@ def pull(
                                             "annotators labelled a document; default DOCCANO_USERNAME."),
 ) -> None:
     """Download the project, validate it, and show per document what differs from local gold."""
-    from nkner.doccano import agreement, sync
+    from nkner.doccano import agreement
+    from nkner.doccano.client import connect, credentials_from_env
+    from nkner.doccano.pull import apply as apply_pull
+    from nkner.doccano.pull import pull as pull_project
+    from nkner.doccano.pull import render_pull
 
     with _reported():
-        client = sync.connect(creds := sync.credentials_from_env())
+        client = connect(creds := credentials_from_env())
         with console.status(f"Exporting doccano project {project!r} from {creds.url}"):
-            result = sync.pull(client, project, creds.url, gold_user or creds.username)
-    for line in sync.render_pull(result, applying=apply):
+            result = pull_project(client, project, creds.url, gold_user or creds.username)
+    for line in render_pull(result, applying=apply):
         typer.echo(line)
     if result.agreement:
         typer.echo(agreement.render(result.agreement))
     if apply:
-        written = sync.apply(result)
+        written = apply_pull(result)
         for line in written:
             typer.echo(line)
         typer.echo(f"{len(written)} file(s) written")
@@ -177,14 +183,15 @@ def add_annotator(
                                            "not given); for an existing account, its new password."),
 ) -> None:
     """Create an annotator account (as the admin), or set its password, and add it to the project."""
-    from nkner.doccano import sync
+    from nkner.doccano.client import connect, credentials_from_env, user_exists
+    from nkner.doccano.project import add_annotator as add_member
 
     with _reported():
-        creds = sync.credentials_from_env()
-        client = sync.connect(creds)
-        if password is None and not sync.user_exists(client, username):
+        creds = credentials_from_env()
+        client = connect(creds)
+        if password is None and not user_exists(client, username):
             password = typer.prompt(f"Password for the new user {username!r}", hide_input=True,
                                     confirmation_prompt=True)
-        created, password_set = sync.add_annotator(client, project, creds.url, username, password)
+        created, password_set = add_member(client, project, creds.url, username, password)
     state = "created" if created else ("existing (password changed)" if password_set else "existing")
     typer.echo(f"{state} user {username!r} is an annotator of project {project!r}")

@@ -13,29 +13,17 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
+from nkner.atomic import atomic_output
+from nkner.extract.facts import merge_chunks
 from nkner.extract.formats import CSV_ROWS, EXTENSIONS, WRITERS, writer
 from nkner.extract.inputs import CHUNK_CHARS, Source, discover, read_text
 from nkner.extract.run import Chunked, load, process_sources
 
 EXIT_OK, EXIT_INPUT_ERRORS, EXIT_USAGE = 0, 1, 2
-
-
-@contextmanager
-def atomic_output(path: Path) -> Iterator[IO[str]]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            yield fh
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _emit(writer, item, fmt: str, min_confidence: float | None = None) -> bool:
@@ -44,12 +32,8 @@ def _emit(writer, item, fmt: str, min_confidence: float | None = None) -> bool:
         chunks = item.chunks if min_confidence is None else (
             (e, [x for x in f if x["confidence"] >= min_confidence], s) for e, f, s in item.chunks)
         if fmt == "html":
-            obj = dict(item.header, entities=[], facts=[], statements=[])
-            for e, f, s in chunks:
-                obj["entities"] += e
-                obj["facts"] += f
-                obj["statements"] += s
-            writer.report(obj, text=item.header.get("text") or read_text(item.path, item.source.encoding))
+            writer.report(merge_chunks(item.header, chunks),
+                          text=item.header.get("text") or read_text(item.path, item.source.encoding))
         else:
             writer.stream(item.header, chunks)
         return True

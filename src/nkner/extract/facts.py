@@ -10,6 +10,8 @@ All offsets are shifted by ``offset`` (the chunk's position in the whole report)
 """
 from __future__ import annotations
 
+from typing import Iterable
+
 from spacy.tokens import Doc, Span
 
 from nkner.schema import FACT_ROLES
@@ -95,3 +97,17 @@ def doc_objects(doc: Doc, offset: int = 0) -> tuple[list[dict], list[dict], list
         parts = [ev._.event_score if ev._.event_score is not None else 1.0] + rel_scores.get(key, [])
         fact["confidence"] = round(sum(parts) / len(parts), 3)
     return entities, list(facts.values()), statements
+
+
+Chunk = tuple[list[dict], list[dict], list[dict]]
+
+
+def merge_chunks(header: dict, chunks: Iterable[Chunk]) -> dict:
+    """A report's contract object: ``header`` with the entities, facts and statements of its chunks
+    (:func:`doc_objects` of each, offsets already in the whole text), in order."""
+    obj = dict(header, entities=[], facts=[], statements=[])
+    for entities, facts, statements in chunks:
+        obj["entities"] += entities
+        obj["facts"] += facts
+        obj["statements"] += statements
+    return obj

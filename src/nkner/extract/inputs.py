@@ -146,9 +146,26 @@ def detect_encoding(path: Path, encoding: str | None = None) -> tuple[str, int]:
     return check_encoding(encoding) if encoding else "utf-8", 0
 
 
+def chunk_end(text: str, start: int, size: int = CHUNK_CHARS) -> int:
+    """Where the chunk of ``text`` that begins at ``start`` ends (exclusive): the end of the text if
+    the rest fits in ``size`` characters; else just after the window's last line break if that is in
+    its second half (sentences never cross a line break); else just after its last space or line
+    break; else (a run of ``size`` characters without either) at ``start + size``.
+
+    The one rule for cutting a report, in memory (:func:`split_text`) or read from a file
+    (:func:`iter_text`), so both give the same chunks."""
+    end = start + size
+    if end >= len(text):
+        return len(text)
+    cut = text.rfind("\n", start, end)
+    if cut < start + size // 2:
+        cut = max(cut, text.rfind(" ", start, end))
+    return cut + 1 if cut >= start else end
+
+
 def iter_text(path: Path, chunk_chars: int = CHUNK_CHARS, encoding: str | None = None) -> Iterator[tuple[int, str]]:
-    """Yield (code-point offset, text) chunks of the decoded file; chunks end after a line break
-    where possible (else after whitespace), so no sentence is cut."""
+    """Yield (code-point offset, text) chunks of the decoded file, cut by :func:`chunk_end` as the
+    text is decoded (the same chunks as :func:`split_text` of the whole text)."""
     encoding, skip = detect_encoding(path, encoding)
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     offset, buf, byte_pos = 0, "", skip
@@ -168,10 +185,8 @@ def iter_text(path: Path, chunk_chars: int = CHUNK_CHARS, encoding: str | None =
             if "\x00" in buf:
                 raise InputError("binary data (NUL characters): not a text report")
             while len(buf) > chunk_chars:
-                cut = buf.rfind("\n", 0, chunk_chars)
-                if cut < chunk_chars // 2:
-                    cut = max(buf.rfind(" ", 0, chunk_chars), chunk_chars // 2)
-                piece, buf = buf[:cut + 1], buf[cut + 1:]
+                end = chunk_end(buf, 0, chunk_chars)
+                piece, buf = buf[:end], buf[end:]
                 yield offset, piece
                 offset += len(piece)
             if final:
@@ -181,17 +196,11 @@ def iter_text(path: Path, chunk_chars: int = CHUNK_CHARS, encoding: str | None =
 
 
 def split_text(text: str, size: int = CHUNK_CHARS) -> Iterator[tuple[int, str]]:
-    """(offset, chunk) pieces of an in-memory text, cut after a line break where possible (else after
-    a space); an empty text is one empty chunk."""
+    """(offset, chunk) pieces of an in-memory text, cut by :func:`chunk_end`; an empty text is one
+    empty chunk."""
     pos = 0
     while pos < len(text):
-        end = min(len(text), pos + size)
-        if end < len(text):
-            cut = text.rfind("\n", pos, end)
-            if cut <= pos + size // 2:
-                cut = text.rfind(" ", pos, end)
-            if cut > pos:
-                end = cut + 1
+        end = chunk_end(text, pos, size)
         yield pos, text[pos:end]
         pos = end
     if not text:

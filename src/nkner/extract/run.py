@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from nkner.extract.facts import doc_objects
+from nkner.extract.facts import doc_objects, merge_chunks
 from nkner.extract.inputs import CHUNK_CHARS, InputError, Source, language_warning, split_text
 from nkner.pipeline.package import default_model_path
 from nkner.schema import SCHEMA_VERSION
@@ -43,10 +43,7 @@ def model_path(model: str | Path | None = None) -> Path:
 def _load(path: str):
     import spacy
 
-    import nkner.pipeline.components  # noqa: F401
-    import nkner.pipeline.triggers  # noqa: F401
-    import nkner.pipeline.normalizer  # noqa: F401
-    return spacy.load(path)
+    return spacy.load(path)  # the components are registered through entry points (pyproject.toml)
 
 
 def load(model: str | Path | None = None):
@@ -78,6 +75,15 @@ def batch_size_for(largest: int) -> int:
     return max(8, min(64, 8 * CHUNK_CHARS // max(min(largest, CHUNK_CHARS), 1)))
 
 
+def _per_input(piped: Iterable[tuple]) -> Iterator[tuple[tuple, Iterator[tuple]]]:
+    """Group ``nlp.pipe(..., as_tuples=True)`` output, whose contexts start with the input's index,
+    by input: (context of its first chunk, iterator over its (doc, context) pairs).  Each group's
+    iterator must be consumed before the next group is taken."""
+    for _, group in itertools.groupby(piped, key=lambda item: item[1][0]):
+        first = next(group)
+        yield first[1], itertools.chain([first], group)
+
+
 def extract_texts(texts: Iterable[str], nlp=None, doc_date: str | None = None, names: Iterable[str] | None = None,
                   batch_size: int | None = None) -> Iterator[dict]:
     """The contract object of each text, in order.  All texts (each cut into chunks at line breaks)
@@ -92,27 +98,17 @@ def extract_texts(texts: Iterable[str], nlp=None, doc_date: str | None = None, n
     names = iter(names) if names is not None else (f"<text {i}>" for i in itertools.count())
 
     def stream():
-        for text in texts:
+        for k, text in enumerate(texts):
             name = next(names)
             if (msg := language_warning(text)) is not None:
                 warnings.warn(f"{name}: {msg}", NotEnglishWarning, stacklevel=4)
             head = {"source": name, "text_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
                     "model": info}
             for offset, chunk in split_text(text):
-                yield _with_date(nlp, chunk, doc_date), (head, offset)
+                yield _with_date(nlp, chunk, doc_date), (k, offset, head)
 
-    obj = current = None
-    for doc, (head, offset) in nlp.pipe(stream(), as_tuples=True, batch_size=batch_size):
-        if head is not current:
-            if obj is not None:
-                yield obj
-            obj, current = dict(head, entities=[], facts=[], statements=[]), head
-        e, f, s = doc_objects(doc, offset)
-        obj["entities"] += e
-        obj["facts"] += f
-        obj["statements"] += s
-    if obj is not None:
-        yield obj
+    for (_, _, head), chunks in _per_input(nlp.pipe(stream(), as_tuples=True, batch_size=batch_size)):
+        yield merge_chunks(head, (doc_objects(doc, offset) for doc, (_, offset, _) in chunks))
 
 
 def extract_text(text: str, nlp=None, source: str = "<text>", doc_date: str | None = None) -> dict:
@@ -190,17 +186,16 @@ def process_sources(sources: list[Source], nlp, n_process: int = 1, on_done=None
                 yield _with_date(nlp, text, doc_date), (k, offset, header, length, notes)
 
     piped = nlp.pipe(stream(), as_tuples=True, n_process=n_process, batch_size=batch_size)
-    for k, items in itertools.groupby(piped, key=lambda item: item[1][0]):
+    for (k, _, header, length, notes), items in _per_input(piped):
         src = sources[k]
-        first_doc, (_, first_offset, header, length, notes) = next(items)
         if "error" in header:
             yield header
             if on_done:
                 on_done(src)
             continue
 
-        def chunk_iter(first=(first_doc, first_offset), rest=items, src=src):
-            for doc, offset in itertools.chain([first], ((d, ctx[1]) for d, ctx in rest)):
+        def chunk_iter(items=items, src=src):
+            for doc, (_, offset, *_) in items:
                 yield doc_objects(doc, offset)
                 if on_chunk:
                     on_chunk(len(doc.text))

@@ -15,6 +15,10 @@ import numpy as np
 from spacy.tokens import Doc, Span, Token
 
 from nkner.schema import RELATION_TYPES
+from nkner.vocab import CLAUSE_DASHES
+
+#: punctuation that separates clauses or sets off a parenthesis between a relation's two spans
+_CLAUSE_PUNCT = (";", "(", ")", ":", *CLAUSE_DASHES)
 
 CONTEXT = 3
 
@@ -257,7 +261,7 @@ def relation_features(head: Span, tail: Span, event_type: str | None = None,
         if tok.lower_ in ("by", "from", "to", "in", "into", "of", "since", "under", "against", "on",
                           "across", "at", "during", "after", "before", "for", "with", "back"):
             f[f"btw_prep={pair}:{tok.lower_}:{'ht' if before else 'th'}"] = 1.0
-        if tok.text in (";", "(", ")", ":", "–", "—"):
+        if tok.text in _CLAUSE_PUNCT:
             f[f"btw_punct={tok.text}"] = 1.0
     if tail.start > 0:
         f[f"tail_prev={pair}:{doc[tail.start - 1].lower_}"] = 1.0

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from nkner.atomic import atomic_save_figure
 from nkner.corpus.store import Document
 from nkner.schema import LABEL_NAMES, RELATION_NAMES
 
@@ -274,8 +275,5 @@ def plot_learning_curve(rows: list[dict], path: Path) -> Path:
     ax.legend()
     ax.set_title("nkner learning curve")
     fig.tight_layout()
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return Path(path)
+    return atomic_save_figure(fig, path)
 

@@ -6,23 +6,13 @@ import platform
 import time
 from pathlib import Path
 
-from nkner.corpus.store import Document, atomic_write_text
+from nkner.atomic import atomic_write_text
+from nkner.corpus.store import Document
 from nkner.schema import LABEL_NAMES, RELATION_NAMES
-from nkner.training.evaluate import (Prediction, evaluate_predictor, learning_curve, lodo,
+from nkner.training.baseline import rules_predictor
+from nkner.training.evaluate import (evaluate_predictor, learning_curve, lodo,
                                      pipeline_predictor, plot_learning_curve, sm_predictor)
 from nkner.training.train import lodo_documents
-
-
-def rules_predictor():
-    from nkner.pipeline.rules import build_rules_nlp
-
-    nlp = build_rules_nlp()
-
-    def predict(doc: Document):
-        sdoc = nlp(doc.text)
-        return Prediction([(e.start_char, e.end_char, e.label_, e._.event_type) for e in sdoc.ents],
-                          [(tuple(r["head"]), tuple(r["tail"]), r["type"]) for r in sdoc._.relations]), None
-    return predict
 
 
 def run_lodo(backbones: list[str], baselines: bool = True, curve: bool = False, seed: int = 0,
@@ -76,10 +66,6 @@ def rerun_curve(report_json: Path, backbone: str, curve_epochs: int | None, seed
 
 def score_model_on_gold(model: Path, gold_files: list[Path]) -> dict:
     import spacy
-
-    import nkner.pipeline.components  # noqa: F401
-    import nkner.pipeline.triggers  # noqa: F401
-    import nkner.pipeline.normalizer  # noqa: F401
 
     nlp = spacy.load(model)
     docs = []

@@ -16,7 +16,6 @@ import hashlib
 import io
 import json
 import logging
-import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -24,13 +23,8 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.util import load_config
 
-import nkner.pipeline.components  # noqa: F401  (registers the factories)
-import nkner.pipeline.fitting  # noqa: F401  (registers the refit callback)
-import nkner.pipeline.normalizer  # noqa: F401
-import nkner.pipeline.rules  # noqa: F401
-import nkner.pipeline.triggers  # noqa: F401
-import nkner.training.transfer  # noqa: F401  (registers the weight-transfer callback)
 from nkner import __version__
+from nkner.atomic import atomic_directory, atomic_write_bytes
 from nkner.corpus.convert import AlignmentReport, to_docbin
 from nkner.corpus.store import REPO_ROOT, Document
 from nkner.schema import SCHEMA_VERSION
@@ -157,9 +151,7 @@ def lodo_scores(backbone: str, report_json: Path = EVALUATION_JSON) -> dict | No
 def write_docbin(docs: list[Document], path: Path) -> AlignmentReport:
     """The gold as a DocBin (entities, and event types and relations in the user data)."""
     report = AlignmentReport()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    to_docbin(docs, report=report).to_disk(path)
+    atomic_write_bytes(path, to_docbin(docs, report=report).to_bytes())
     if report.misaligned:
         log.warning("training data: %s", report)
     return report
@@ -213,10 +205,8 @@ def finalize(trained: Path, output: Path, docs: list[Document], backbone: str, m
     nlp = spacy.load(trained)
     write_provenance(nlp, docs, backbone, int(nlp.config["system"]["seed"]), max_epochs, report, name=name, t0=t0)
     output = Path(output)
-    if output.exists():
-        shutil.rmtree(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    nlp.to_disk(output)
+    with atomic_directory(output) as tmp:  # a failed save leaves the previous pipeline in place
+        nlp.to_disk(tmp)
     return output
 
 

@@ -19,6 +19,7 @@ import json
 import tempfile
 from typing import IO
 
+from nkner.extract.facts import merge_chunks
 from nkner.schema import DISPLACY_COLORS, FACT_ROLES
 
 EXTENSIONS = {"jsonl": ".jsonl", "json": ".json", "table": ".txt", "csv": ".csv", "html": ".html"}
@@ -47,12 +48,7 @@ class Writer:
 
     def stream(self, header: dict, chunks) -> None:
         """Default: collect the chunks into one object."""
-        obj = dict(header, entities=[], facts=[], statements=[])
-        for e, f, s in chunks:
-            obj["entities"] += e
-            obj["facts"] += f
-            obj["statements"] += s
-        self.report(obj)
+        self.report(merge_chunks(header, chunks))
 
 
 class JsonlWriter(Writer):

@@ -21,7 +21,8 @@ Conventions
   "September 25, 2015" / "25 September 2015" / "2023, December 7" / "2025, Feb 19" /
   "7th February, 2014" / "June of 2024" / "2025-08-14" -> day or month precision.  Outer
   parentheses are dropped ("(2025, October 15)").  A month or day without a year ("July 22",
-  "October") is not completed from ``doc_date`` and gives ``{}``.
+  "October") is not completed from ``doc_date`` and gives ``{}``.  A year is a four-digit figure
+  from 1800 to 2099, as everywhere in nkner (:mod:`nkner.vocab`): "1750" or "2100" gives ``{}``.
 * Intervals are ISO ``start/end`` at the precision written: "2020-2023", "2020–2025",
   "2020 to 2023", "between 2020 and 2023", "2020-23" -> ``2020/2023``; "January-March 2024" ->
   ``2024-01/2024-03``; "25-27 September 2015" -> ``2015-09-25/2015-09-27``; "1980s-1990s" ->
@@ -65,16 +66,12 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from nkner.vocab import DURATION_UNITS, LEADING_QUALIFIERS, MONTHS, WEEKDAYS, is_year, qualifier_phrases
+
 from .numbers import fold_text, parse_cardinal
 
 __all__ = ["normalize_date"]
 
-_MONTHS = {
-    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
-    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
-    "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12,
-    "dec": 12,
-}
 _SEASONS = {"spring": "spring", "summer": "summer", "autumn": "autumn", "fall": "autumn",
             "winter": "winter"}
 _PARTS = [  # longest first
@@ -86,19 +83,13 @@ _PARTS = [  # longest first
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": 4, "final": 4}
 _CENTURY_WORDS = {"eighteenth": 18, "nineteenth": 19, "twentieth": 20, "twenty first": 21}
 
-_DURATION_UNITS = {  # word -> (multiplier, ISO designator)
-    "day": (1, "D"), "days": (1, "D"), "week": (1, "W"), "weeks": (1, "W"),
-    "month": (1, "M"), "months": (1, "M"), "year": (1, "Y"), "years": (1, "Y"),
-    "decade": (10, "Y"), "decades": (10, "Y"), "century": (100, "Y"), "centuries": (100, "Y"),
-}
-_DURATION_QUALIFIERS = sorted([
-    ("just under", "less_than"), ("nearly", "less_than"), ("almost", "less_than"),
-    ("less than", "less_than"), ("under", "less_than"), ("fewer than", "less_than"),
-    ("more than", "more_than"), ("over", "more_than"), ("just over", "more_than"),
-    ("well over", "more_than"), ("upwards of", "more_than"), ("at least", "at_least"),
-    ("up to", "at_most"), ("at most", "at_most"), ("about", "about"), ("around", "about"),
-    ("approximately", "about"), ("roughly", "about"), ("some", "about"),
-], key=lambda item: -len(item[0].split()))
+#: "nearly three decades", "over five years": the qualifiers of numbers (focus words such as
+#: "only" are read past, with no qualifier)
+_DURATION_QUALIFIERS = qualifier_phrases(LEADING_QUALIFIERS)
+_PREPOSITIONS = ("as of ", "in ", "on ", "during ", "throughout ", "for ", "within ")  # read past
+#: qualifiers that begin with one of those prepositions ("in excess of", "on the order of"): kept
+_QUALIFIERS_OPENING_WITH_A_PREPOSITION = tuple(
+    phrase for phrase in (" ".join(words) + " " for words, _ in _DURATION_QUALIFIERS) if phrase.startswith(_PREPOSITIONS))
 _VAGUE_COUNTS = {"a few", "few", "several", "many", "multiple", "multi", "some"}
 
 _VAGUE_RELATIVE = {
@@ -145,9 +136,9 @@ def _clean(text: str) -> str:
 
 def _strip_prepositions(s: str) -> str:
     changed = True
-    while changed:
+    while changed and not s.startswith(_QUALIFIERS_OPENING_WITH_A_PREPOSITION):
         changed = False
-        for p in ("as of ", "in ", "on ", "during ", "throughout ", "for ", "within "):
+        for p in _PREPOSITIONS:
             if s.startswith(p):
                 s, changed = s[len(p):], True
         if re.match(r"over the (past|last|previous|next|coming)\b", s):
@@ -159,9 +150,7 @@ def _strip_prepositions(s: str) -> str:
 # points
 # --------------------------------------------------------------------------------------------
 def _year(tok: str) -> int | None:
-    if re.fullmatch(r"\d{4}", tok) and 1000 <= int(tok) <= 2999:
-        return int(tok)
-    return None
+    return int(tok) if is_year(tok) else None
 
 
 def _day(tok: str) -> int | None:
@@ -170,7 +159,7 @@ def _day(tok: str) -> int | None:
 
 
 def _month(tok: str) -> int | None:
-    return _MONTHS.get(tok.rstrip("."))
+    return MONTHS.get(tok.rstrip("."))
 
 
 def _ymd(y: int, m: int, d: int) -> _Period | None:
@@ -187,9 +176,9 @@ def _plain_point(s: str) -> _Period | None:
     s = re.sub(r"^the ", "", s)
     m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", s)
     if m:
-        return _ymd(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        return _ymd(int(m.group(1)), int(m.group(2)), int(m.group(3))) if is_year(m.group(1)) else None
     m = re.fullmatch(r"(\d{3})0'?s", s)
-    if m and 100 <= int(m.group(1)) <= 299:
+    if m and is_year(m.group(1) + "0"):
         y = int(m.group(1)) * 10
         return _Period(f"{y:04d}", f"{y + 9:04d}")
     m = re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th) century", s)
@@ -385,20 +374,16 @@ def _shift_months(y: int, mo: int, k: int) -> tuple[int, int]:
     return n // 12, n % 12 + 1
 
 
-_WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5,
-             "sunday": 6}
-
-
 def _weekday_or_month(s: str, anchor) -> dict | None:
     """A weekday ("Monday", "last Monday", "next Friday") or a month without a year ("January",
     "late January", "last October", "July 22"): the latest one on or before the document's date
     (news speaks of the past; "next" looks forward), at the precision written."""
     m = re.fullmatch(r"(?:(last|this|next|past) )?([a-z]+)\.?", s)
-    if m and m.group(2) in _WEEKDAYS:
+    if m and m.group(2) in WEEKDAYS:
         if not anchor or anchor[2] is None:
             return {"relative": True}
         today = date(*anchor)
-        back = (today.weekday() - _WEEKDAYS[m.group(2)]) % 7
+        back = (today.weekday() - WEEKDAYS[m.group(2)]) % 7
         if m.group(1) == "next":
             back = back - 7 if back else -7
         elif m.group(1) == "last" and back == 0:
@@ -533,17 +518,16 @@ def _duration(s: str) -> dict | None:
         out["relative"] = True
         toks = toks[1:]
     qualifier = None
-    for phrase, q in _DURATION_QUALIFIERS:
-        p = phrase.split()
-        if toks[:len(p)] == p:
-            qualifier, toks = q, toks[len(p):]
+    for words, q in _DURATION_QUALIFIERS:
+        if tuple(toks[:len(words)]) == words:
+            qualifier, toks = q or None, toks[len(words):]
             break
     if toks and toks[-1] == "long":
         toks = toks[:-1]
-    if not toks or toks[-1] not in _DURATION_UNITS:
+    if not toks or toks[-1] not in DURATION_UNITS:
         return None
     unit = toks[-1]
-    mult, designator = _DURATION_UNITS[unit]
+    mult, designator = DURATION_UNITS[unit]
     count_toks = toks[:-1]
     plural = unit.endswith("s")
     if not count_toks:

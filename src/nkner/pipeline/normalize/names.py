@@ -19,11 +19,12 @@ import unicodedata
 from functools import lru_cache
 from importlib import resources
 
+from nkner.vocab import DASHES
+
 __all__ = ["ALIAS_LABELS", "build_index", "canonical_name", "load_aliases", "match_key", "read_alias_table"]
 
 ALIAS_LABELS: tuple[str, ...] = ("ACTOR", "LEGAL_INSTRUMENT", "LOCATION")
 
-_DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 _APOSTROPHES = "\u2018\u2019\u201b\u2032`\u00b4"
 _QUOTES = "\u201c\u201d\u201e\u00ab\u00bb\""
 
@@ -35,7 +36,7 @@ def match_key(text: str) -> str:
         s = s.replace(c, "'")
     for c in _QUOTES:
         s = s.replace(c, " ")
-    for c in _DASHES:
+    for c in DASHES:
         s = s.replace(c, " ")
     # "U.N." -> "UN", "U.S." -> "US" (single letters each followed by a dot)
     s = re.sub(r"\b((?:[A-Za-z]\.){2,})", lambda m: m.group(1).replace(".", ""), s)

@@ -15,7 +15,8 @@ thousands") is rejected rather than half-read, so a value is never silently wron
 
 Conventions
 -----------
-Qualifiers (the bound the words put on the true quantity relative to the stated one):
+Qualifiers (the bound the words put on the true quantity relative to the stated one; the words are
+:data:`nkner.vocab.LEADING_QUALIFIERS` and :data:`~nkner.vocab.TRAILING_QUALIFIERS`):
 
 * ``more_than``  more than, over, above, exceeding, in excess of, upwards of, greater than, ``>``;
   also "just over", "well over", "slightly more than" (intensifiers do not change the class).
@@ -46,9 +47,9 @@ with unit ``fraction`` and values rounded to 4 decimals.  Percentages keep their
 
 Ranges: "15 to 23", "15-23", "15–23", "between 15 and 23", "from 15 to 23", "15 or 20".  A unit or
 a scale written once is shared ("70-80%", "$1-2 million" -> 1000000..2000000); the lower end must
-be below the upper end.  Two bare four-digit years 1800..2100 joined as a range ("2020-2023") are a
-period, not a quantity, and give ``{}``; a lone four-digit figure ("2014") is read as a count,
-since the span was labelled NUMBER.
+be below the upper end.  Two bare four-digit years (1800..2099, :func:`nkner.vocab.is_year`) joined
+as a range ("2020-2023") are a period, not a quantity, and give ``{}``; a lone four-digit figure
+("2014") is read as a count, since the span was labelled NUMBER.
 
 Word numbers ("two", "thirteen", "a hundred", "six hundred and ten thousand") are read by a strict
 grammar here: groups below a thousand ([unit hundred] [tens [unit] | teen | unit]), each followed
@@ -68,9 +69,11 @@ from decimal import Decimal, InvalidOperation
 
 from word2number import w2n
 
+from nkner.vocab import DASHES, LEADING_QUALIFIERS, QUALIFIER_CLASSES, TRAILING_QUALIFIERS, is_year, qualifier_phrases
+
 __all__ = ["QUALIFIERS", "UNITS", "normalize_number", "parse_cardinal"]
 
-QUALIFIERS: tuple[str, ...] = ("at_least", "at_most", "about", "more_than", "less_than")
+QUALIFIERS: tuple[str, ...] = QUALIFIER_CLASSES
 UNITS: tuple[str, ...] = ("percent", "USD", "KRW", "CNY", "fraction")
 
 # --------------------------------------------------------------------------------------------
@@ -112,48 +115,14 @@ _UNIT_SUFFIX = {
 }
 
 
-def _phrases(spec: dict[str, list[str]]) -> list[tuple[tuple[str, ...], str]]:
-    out = [(tuple(p.split()), q) for q, ps in spec.items() for p in ps]
-    return sorted(out, key=lambda item: -len(item[0]))  # longest first
-
-
-_COMPARATIVES = {
-    "more_than": ["more than", "over", "above", "in excess of", "greater than", "exceeding"],
-    "less_than": ["less than", "fewer than", "under", "below", "shy of"],
-}
-_INTENSIFIERS = ["just", "well", "slightly", "a little", "far", "much", "somewhat"]
-
-_LEAD_SPEC: dict[str, list[str]] = {
-    "more_than": _COMPARATIVES["more_than"] + ["upwards of", "upward of", ">"],
-    "less_than": [p for p in _COMPARATIVES["less_than"] if p != "shy of"]
-    + ["nearly", "almost", "not quite", "<"],
-    "at_least": ["at least", "no fewer than", "no less than", "a minimum of", "minimum of", "≥"],
-    "at_most": ["up to", "as many as", "as much as", "at most", "no more than", "a maximum of",
-                "maximum of", "≤"],
-    "about": ["approximately", "approx", "around", "about", "some", "roughly", "circa",
-              "an estimated", "estimated", "an approximate", "approximate", "close to",
-              "in the region of", "on the order of", "~", "≈"],
-    "": ["a total of", "total of", "only", "exactly", "precisely", "just"],
-}
-for _q, _ps in _COMPARATIVES.items():
-    _LEAD_SPEC[_q] = _LEAD_SPEC[_q] + [f"{i} {p}" for i in _INTENSIFIERS for p in _ps]
-_LEAD = _phrases(_LEAD_SPEC)
-
-_TRAIL = _phrases({
-    "at_least": ["+", "plus", "or more", "and more", "or above", "and above", "or over",
-                 "and over", "and counting"],
-    "at_most": ["or less", "or fewer", "and below", "or below"],
-    "about": ["or so", "odd", "or thereabouts"],
-})
-
-_YEAR_RE = re.compile(r"^(1[89]\d\d|20\d\d|2100)$")
+_LEAD = qualifier_phrases(LEADING_QUALIFIERS)
+_TRAIL = qualifier_phrases(TRAILING_QUALIFIERS)
 _DIGITS_RE = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 
 
 # --------------------------------------------------------------------------------------------
 # text -> tokens
 # --------------------------------------------------------------------------------------------
-_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 _QUOTES = {"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": "'", "\u201c": '"',
            "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"'}
 _OPEN = "([{\"'"
@@ -165,7 +134,7 @@ def fold_text(text: str) -> str:
     s = unicodedata.normalize("NFKC", text)
     for a, b in _QUOTES.items():
         s = s.replace(a, b)
-    for d in _DASHES:
+    for d in DASHES:
         s = s.replace(d, "-")
     return " ".join(s.split()).lower()
 
@@ -499,7 +468,7 @@ class _Parser:
         if b is None:
             lo, hi, unit, vague = a.lo, a.hi, a.unit, a.vague
         else:
-            if a.raw and b.raw and _YEAR_RE.match(a.raw) and _YEAR_RE.match(b.raw):
+            if a.raw and b.raw and is_year(a.raw) and is_year(b.raw):
                 raise _Fail  # "2020-2023": a period, not a quantity
             if a.unit and b.unit and a.unit != b.unit:
                 raise _Fail

@@ -26,6 +26,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from nkner.vocab import DASHES, MONTH_WORDS, WEEKDAY_ABBREVIATIONS, WEEKDAY_NAMES
+
 from .dates import normalize_date
 
 HEAD_CHARS = 3000
@@ -61,15 +63,13 @@ _STAMP = re.compile(r"^[ \t]*(?:PUBLISHED|Published|UPDATED|Updated|POSTED|Poste
                     r"[ \t]*:?[ \t]*(?P<date>[^\n]{4,60})$", re.M)
 _FRONT = re.compile(r"\A---[ \t]*\r?\n(?P<body>.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 _FRONT_KEY = re.compile(r"^(?:date|published|pubdate|publication_date)[ \t]*:[ \t]*[\"']?(?P<date>[^\"'\n]+)", re.M | re.I)
-_MONTH_OR_DAY = ("Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|January|February|March|April|June|July|"
-                 "August|September|October|November|December|Mon|Tue|Wed|Thu|Fri|Sat|Sun|Monday|Tuesday|"
-                 "Wednesday|Thursday|Friday|Saturday|Sunday")
+_MONTH_OR_DAY = "|".join(MONTH_WORDS + WEEKDAY_NAMES + WEEKDAY_ABBREVIATIONS)
 _DATELINE = re.compile(
     r"^[ \t]*(?P<city>[A-Z][A-Za-z.'\-]*(?:[ \t][A-Z][A-Za-z.'\-]*){0,2})"
     r"(?:,[ \t]*(?!(?:%s)\b)(?P<region>[A-Z][A-Za-z.]*(?:[ \t][A-Z][A-Za-z.]*){0,2}))?"
     r"(?:,[ \t]*(?P<date>(?:\d|(?:%s)\b)[A-Za-z0-9 ,.]{2,38}?))?"
     r"(?:[ \t]*\((?P<agency>[A-Z][A-Za-z.&' ]{1,40})\))?"
-    r"[ \t]*(?:--|—|–|-)[ \t]+(?=[A-Z0-9\"“‘'])" % (_MONTH_OR_DAY, _MONTH_OR_DAY), re.M)
+    r"[ \t]*(?:--|[%s])[ \t]+(?=[A-Z0-9\"“‘'])" % (_MONTH_OR_DAY, _MONTH_OR_DAY, re.escape(DASHES)), re.M)
 
 
 def _day_iso(text: str) -> str | None:
