@@ -1,0 +1,507 @@
+"""The same event across reports: score pairs of facts, group them, and reconcile their figures.
+
+A *fact record* is one plain dict per extracted fact (docs/grouping.md and the fact-base
+interface): ``fact_id``, ``report_id``, ``source``, ``publisher``, ``report_date``, ``event_type``,
+``trigger``, ``time`` (ISO values), ``places``, ``agents``, ``affected``, ``instruments``,
+``figures`` (``{"value", "qualifier", "text"}``, optionally ``"max"`` for a range and ``"role"``:
+``"event"`` for the fact's own count, ``"affected"`` for an affected argument's count),
+``sentence`` and ``confidence``.  :func:`fact_records` builds them from an extraction result.
+
+Pair score (:func:`pair_score`, in [0, 1]):
+
+* 0 when the event types differ, or when every pair of the two facts' time values is further
+  apart than :data:`MAX_GAP_DAYS` (incompatible times: a *cannot-link*);
+* otherwise a weighted mean of feature similarities (:func:`pair_features`): time (overlap, graded
+  by how precise the less precise value is; close but disjoint values score lower), place, agent
+  and affected names (overlap of casefolded canonical names), figures (compatible within their
+  qualifiers or not) and the sentences' content words (Jaccard).  A feature that one side lacks
+  takes its ``MISSING`` value instead, so that two facts with nothing in common but their type
+  score low.
+
+Grouping (:func:`group_facts`): average linkage (UPGMA) over the pair scores, one event type at a
+time, written here over numpy rather than with ``scipy.cluster.hierarchy`` because two rules do
+not fit scipy's: a pair of facts from the **same report** is neither evidence for nor against
+(it is left out of the averages: a report's repeated mentions join one group only through other
+reports' facts), and a cannot-link pair (incompatible times) forbids the merge of the clusters
+holding its two facts.  Two clusters merge while their average cross score reaches the
+threshold, best pair first; ties go to the pair whose members come first in ``fact_id`` order, and
+the facts are sorted by ``fact_id`` first, so the result does not depend on the input order.
+Average rather than single linkage: single linkage (union-find over pairs above the threshold)
+chains unrelated events through vague facts ("China returned North Koreans", no time or place).
+
+Figures (ACLED's practice; :func:`figure_interval`, :func:`reconcile_figures`): vague plurals
+count at their lowest credible value ("tens" 10, "dozens" 12, "hundreds" 100, "thousands" 1,000,
+"tens of thousands" 10,000), the **conservative** figure is the lowest figure reported, ``low`` and
+``high`` the range of figures reported, and a **conflict** is flagged when no single number is
+compatible with every report's headline figure given its qualifier: exact ``[v, v]``, ``about``
+``[v(1-t), v(1+t)]`` with t = :data:`ABOUT_TOLERANCE`, ``at_least``/``more_than`` ``[v, inf)``,
+``at_most``/``less_than`` ``[0, v]``, a range or vague plural ``[value, max]``.  A fact's headline
+figure is its own count if it has one, else its largest affected count (a fact that counts "600
+North Koreans, including 100 children" states one total, not two disagreeing ones).
+"""
+from __future__ import annotations
+
+import calendar
+import hashlib
+import math
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+from spacy.lang.en.stop_words import STOP_WORDS
+
+__all__ = [
+    "ABOUT_TOLERANCE", "DEFAULT_THRESHOLD", "FEATURES", "MAX_GAP_DAYS", "MISSING", "WEIGHTS",
+    "fact_records", "figure_interval", "group_facts", "iso_interval", "pair_features", "pair_score",
+    "reconcile_figures", "headline_figure", "score_features", "time_similarity", "vague_plural_value",
+]
+
+# PROVISIONAL: chosen by eye before the labelled pair set existed; step 3 of issue 13.2 replaces it
+# with the value chosen on the `choose` part of annotations/fact-pairs/ (src/nkner/training/grouping_eval.py).
+DEFAULT_THRESHOLD = 0.5
+
+FEATURES = ("time", "place", "agent", "affected", "figures", "text")
+# PROVISIONAL weights and missing-feature values (see DEFAULT_THRESHOLD).
+WEIGHTS = {"time": 3.0, "place": 2.0, "agent": 1.5, "affected": 0.5, "figures": 1.0, "text": 2.0}
+MISSING = {"time": 0.35, "place": 0.3, "agent": 0.3, "affected": 0.3, "figures": 0.5}
+
+MAX_GAP_DAYS = 45          # disjoint time values further apart than this: different events
+ABOUT_TOLERANCE = 0.15     # "about 500" is compatible with 425..575
+_OPEN_START, _OPEN_END = date(1, 1, 1), date(9999, 12, 31)
+
+# --------------------------------------------------------------------------------------------
+# time
+# --------------------------------------------------------------------------------------------
+_ISO_POINT = re.compile(r"^(\d{4})(?:-W(\d{2})|-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def _point(iso: str, end: bool) -> date | None:
+    m = _ISO_POINT.match(iso)
+    if not m:
+        return None
+    y, week, mo, d = m.groups()
+    y = int(y)
+    try:
+        if week:
+            return date.fromisocalendar(y, int(week), 7 if end else 1)
+        if d:
+            return date(y, int(mo), int(d))
+        if mo:
+            mo = int(mo)
+            return date(y, mo, calendar.monthrange(y, mo)[1] if end else 1)
+        return date(y, 12, 31) if end else date(y, 1, 1)
+    except ValueError:
+        return None
+
+
+def iso_interval(iso: str) -> tuple[date, date] | None:
+    """First and last day covered by an ISO value of the date normalizer: ``"2023"``,
+    ``"2023-10"``, ``"2023-10-09"``, ``"2025-W33"``, an interval ``"2020/2023"`` (an open end
+    ``..`` is unbounded).  None for anything else (a duration, garbage)."""
+    if not isinstance(iso, str):
+        return None
+    iso = iso.strip()
+    if "/" in iso:
+        left, _, right = iso.partition("/")
+        start = _OPEN_START if left == ".." else _point(left, end=False)
+        stop = _OPEN_END if right == ".." else _point(right, end=True)
+        if start is None or stop is None or start > stop or (left == ".." and right == ".."):
+            return None
+        return start, stop
+    start, stop = _point(iso, end=False), _point(iso, end=True)
+    return (start, stop) if start and stop else None
+
+
+def _intervals(fact: dict) -> list[tuple[date, date]]:
+    return [iv for iv in (iso_interval(v) for v in fact.get("time") or []) if iv]
+
+
+def _time_similarity(a: tuple[date, date], b: tuple[date, date]) -> float | None:
+    """Similarity of two periods; None when they are too far apart to be one event."""
+    gap = max((b[0] - a[1]).days, (a[0] - b[1]).days, 0)
+    if gap > MAX_GAP_DAYS:
+        return None
+    wider = max((a[1] - a[0]).days, (b[1] - b[0]).days) + 1
+    precision = 1.0 if wider <= 31 else 0.75 if wider <= 366 else 0.5 if wider <= 3 * 366 else 0.25
+    if gap == 0:
+        return precision
+    return precision * 0.6 * (1 - gap / (MAX_GAP_DAYS + 1))
+
+
+def time_similarity(a: dict, b: dict) -> tuple[float | None, bool]:
+    """(similarity or None when a side has no time, incompatible: bool)."""
+    ia, ib = _intervals(a), _intervals(b)
+    if not ia or not ib:
+        return None, False
+    sims = [s for x in ia for y in ib if (s := _time_similarity(x, y)) is not None]
+    if not sims:
+        return 0.0, True
+    return max(sims), False
+
+
+# --------------------------------------------------------------------------------------------
+# names and words
+# --------------------------------------------------------------------------------------------
+def _name(s: str) -> str:
+    s = re.sub(r"\s+", " ", str(s).casefold()).strip()
+    return re.sub(r"^the ", "", s)
+
+
+def _overlap(xs, ys) -> float | None:
+    a, b = {_name(x) for x in xs or [] if x}, {_name(y) for y in ys or [] if y}
+    if not a or not b:
+        return None
+    return len(a & b) / min(len(a), len(b))
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall((text or "").casefold()) if w not in STOP_WORDS and (len(w) > 2 or w.isdigit())}
+
+
+def _jaccard(a: set, b: set) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+# --------------------------------------------------------------------------------------------
+# figures
+# --------------------------------------------------------------------------------------------
+def figure_interval(fig: dict) -> tuple[float, float]:
+    """The credible interval of one figure given its qualifier (module docstring)."""
+    v = float(fig["value"])
+    q = fig.get("qualifier")
+    if fig.get("max") is not None:
+        return v, float(fig["max"])
+    if q == "about":
+        return v * (1 - ABOUT_TOLERANCE), v * (1 + ABOUT_TOLERANCE)
+    if q in ("at_least", "more_than"):
+        return v, math.inf
+    if q in ("at_most", "less_than"):
+        return 0.0, v
+    return v, v
+
+
+def _counts(fact: dict) -> list[dict]:
+    return [f for f in fact.get("figures") or [] if isinstance(f.get("value"), (int, float))]
+
+
+def headline_figure(fact: dict) -> dict | None:
+    """The fact's own count if it has one, else its largest figure."""
+    figs = _counts(fact)
+    if not figs:
+        return None
+    own = [f for f in figs if f.get("role") == "event"]
+    return max(own or figs, key=lambda f: (float(f["value"]), f.get("text") or ""))
+
+
+def _compatible(figs: list[dict]) -> tuple[bool, tuple[dict, dict] | None]:
+    """Whether one number fits every figure; else the figure with the highest lower bound and the
+    one with the lowest upper bound (the pair that disagrees most)."""
+    ivs = [(figure_interval(f), f) for f in figs]
+    lo_iv, lo_f = max(ivs, key=lambda t: t[0][0])
+    hi_iv, hi_f = min(ivs, key=lambda t: t[0][1])
+    if lo_iv[0] <= hi_iv[1] * (1 + 1e-9):
+        return True, None
+    return False, (lo_f, hi_f)
+
+
+def _figure_similarity(a: dict, b: dict) -> float | None:
+    fa, fb = headline_figure(a), headline_figure(b)
+    if fa is None or fb is None:
+        return None
+    return 1.0 if _compatible([fa, fb])[0] else 0.0
+
+
+def _describe(f: dict) -> str:
+    return f"{f.get('text') or f['value']!s} ({f.get('report_id', '?')})"
+
+
+def reconcile_figures(members: list[dict]) -> dict:
+    """Figures of a group of fact records: every figure with its fact and report, the conservative
+    figure, the range and the conflict flag (module docstring)."""
+    figures, headlines = [], []
+    for fact in members:
+        for f in _counts(fact):
+            figures.append({"value": f["value"], "qualifier": f.get("qualifier"), "text": f.get("text"),
+                            **({"max": f["max"]} if f.get("max") is not None else {}),
+                            "fact_id": fact["fact_id"], "report_id": fact["report_id"]})
+        h = headline_figure(fact)
+        if h is not None:
+            headlines.append({**h, "fact_id": fact["fact_id"], "report_id": fact["report_id"]})
+    figures.sort(key=lambda f: (float(f["value"]), f["fact_id"], f.get("text") or ""))
+    out = {"figures": figures, "conservative": None, "low": None, "high": None, "conflict": False,
+           "conflict_note": None}
+    if not headlines:
+        return out
+    out["conservative"] = min(h["value"] for h in headlines)
+    out["low"] = out["conservative"]
+    out["high"] = max(h["max"] if h.get("max") is not None else h["value"] for h in headlines)
+    ok, pair = _compatible(headlines)
+    if not ok:
+        hi, lo = pair
+        out["conflict"] = True
+        out["conflict_note"] = f"{_describe(hi)} is incompatible with {_describe(lo)}"
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# pair score
+# --------------------------------------------------------------------------------------------
+def pair_features(a: dict, b: dict) -> dict:
+    """Feature similarities of two facts of the same type (None: a side lacks it), and
+    ``incompatible`` (times too far apart)."""
+    t, incompatible = time_similarity(a, b)
+    return {
+        "time": t,
+        "place": _overlap(a.get("places"), b.get("places")),
+        "agent": _overlap(a.get("agents"), b.get("agents")),
+        "affected": _overlap(a.get("affected"), b.get("affected")),
+        "figures": _figure_similarity(a, b),
+        "text": _jaccard(_content_words(a.get("sentence", "")), _content_words(b.get("sentence", ""))),
+        "incompatible": incompatible,
+    }
+
+
+def score_features(feats: dict, weights: dict | None = None, missing: dict | None = None) -> float:
+    """The weighted mean of the features (missing ones at their MISSING value); 0 if incompatible."""
+    if feats.get("incompatible"):
+        return 0.0
+    weights = WEIGHTS if weights is None else weights
+    missing = MISSING if missing is None else missing
+    num = den = 0.0
+    for name in FEATURES:
+        w = weights.get(name, 0.0)
+        if not w:
+            continue
+        v = feats[name]
+        num += w * (missing.get(name, 0.0) if v is None else v)
+        den += w
+    return round(num / den, 6) if den else 0.0
+
+
+def pair_score(a: dict, b: dict) -> float:
+    """How likely two fact records describe one real event, in [0, 1]: 0 for different event types
+    or incompatible times."""
+    if a.get("event_type") != b.get("event_type"):
+        return 0.0
+    return score_features(pair_features(a, b))
+
+
+# --------------------------------------------------------------------------------------------
+# grouping
+# --------------------------------------------------------------------------------------------
+def _group_id(fact_ids: list[str]) -> str:
+    return "g" + hashlib.sha1("\n".join(sorted(fact_ids)).encode("utf-8")).hexdigest()[:16]
+
+
+def _cluster(facts: list[dict], threshold: float, score) -> list[tuple[list[int], float]]:
+    """Average linkage over one event type's facts (sorted by fact_id); (member indices, lowest
+    merge score) per cluster."""
+    n = len(facts)
+    S = np.zeros((n, n))          # sum of cross scores between clusters i and j
+    C = np.zeros((n, n))          # number of scored (different-report) cross pairs
+    block = np.zeros((n, n), dtype=bool)
+    for i in range(n):
+        for j in range(i + 1, n):
+            if facts[i]["report_id"] == facts[j]["report_id"]:
+                continue
+            feats = pair_features(facts[i], facts[j])
+            if feats["incompatible"]:
+                block[i, j] = block[j, i] = True
+                continue
+            s = score(feats)
+            S[i, j] = S[j, i] = s
+            C[i, j] = C[j, i] = 1
+    members = {i: [i] for i in range(n)}
+    low = {i: 1.0 for i in range(n)}
+    alive = np.ones(n, dtype=bool)
+    while True:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            avg = np.where((C > 0) & ~block, S / np.where(C > 0, C, 1), -1.0)
+        avg[~alive, :] = -1.0
+        avg[:, ~alive] = -1.0
+        np.fill_diagonal(avg, -1.0)
+        best = float(avg.max()) if n else -1.0
+        if best < threshold or best < 0:
+            break
+        i, j = (int(x) for x in np.unravel_index(int(np.argmax(avg)), avg.shape))
+        i, j = min(i, j), max(i, j)
+        S[i, :] += S[j, :]
+        S[:, i] += S[:, j]
+        C[i, :] += C[j, :]
+        C[:, i] += C[:, j]
+        block[i, :] |= block[j, :]
+        block[:, i] |= block[:, j]
+        S[i, i] = C[i, i] = 0
+        alive[j] = False
+        S[j, :] = S[:, j] = C[j, :] = C[:, j] = 0
+        members[i] = sorted(members[i] + members.pop(j))
+        low[i] = min(low[i], low.pop(j), best)
+    return [(members[i], round(low[i], 6)) for i in sorted(members)]
+
+
+def _dated(values) -> list[str]:
+    return sorted(v for v in values if v)
+
+
+def _ranked_names(members: list[dict], key: str) -> list[str]:
+    counts: dict[str, tuple[int, str]] = {}
+    for fact in members:
+        for name in dict.fromkeys(fact.get(key) or []):
+            k = _name(name)
+            n, shown = counts.get(k, (0, name))
+            counts[k] = (n + 1, min(shown, name))
+    return [shown for _, (n, shown) in sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0]))]
+
+
+def _group(members: list[dict], score: float) -> dict:
+    ids = [f["fact_id"] for f in members]
+    ivs = [iv for f in members for iv in _intervals(f)]
+    starts = [iv[0] for iv in ivs if iv[0] != _OPEN_START]
+    ends = [iv[1] for iv in ivs if iv[1] != _OPEN_END]
+    reports = _dated(f.get("report_date") for f in members)
+    return {
+        "group_id": _group_id(ids),
+        "event_type": members[0]["event_type"],
+        "fact_ids": ids,
+        "score": score,
+        "n_reports": len({f["report_id"] for f in members}),
+        "n_publishers": len({f.get("publisher") or f.get("source") or f["report_id"] for f in members}),
+        **reconcile_figures(members),
+        "first_report": reports[0] if reports else None,
+        "last_report": reports[-1] if reports else None,
+        "time_start": min(starts).isoformat() if starts else None,
+        "time_end": max(ends).isoformat() if ends else None,
+        "places": _ranked_names(members, "places"),
+        "agents": _ranked_names(members, "agents"),
+    }
+
+
+def group_facts(facts: list[dict], threshold: float | None = None, score=None) -> list[dict]:
+    """Group fact records that describe one real event (module docstring).  Every fact is in
+    exactly one group (singletons included); facts of one report are joined only through facts of
+    other reports.  ``score`` (features -> float) defaults to :func:`score_features`.  Groups come
+    sorted by event type, then by their first fact_id."""
+    threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+    score = score or score_features
+    seen: set[str] = set()
+    for f in facts:
+        if f["fact_id"] in seen:
+            raise ValueError(f"fact_id {f['fact_id']!r} appears twice in the facts to group")
+        seen.add(f["fact_id"])
+    by_type: dict[str, list[dict]] = {}
+    for f in sorted(facts, key=lambda f: f["fact_id"]):
+        by_type.setdefault(f["event_type"], []).append(f)
+    groups = []
+    for event_type in sorted(by_type):
+        ofs = by_type[event_type]
+        for idx, low in _cluster(ofs, threshold, score):
+            groups.append(_group([ofs[i] for i in idx], low))
+    return groups
+
+
+# --------------------------------------------------------------------------------------------
+# from an extraction result to fact records
+# --------------------------------------------------------------------------------------------
+_VAGUE_SIZES = {"tens": 10, "dozens": 12, "hundreds": 100, "thousands": 1000, "millions": 10**6,
+                "billions": 10**9}
+_VAGUE = re.compile(r"^(?:(?:about|some|roughly|around|an estimated|estimated)\s+)?"
+                    r"((?:tens|dozens|hundreds|thousands|millions|billions)(?:\s+of\s+(?:tens|dozens|hundreds|thousands|millions|billions))*)$")
+_COUNT_UNITS = (None, "")   # percentages, fractions and money are not counts of an event
+
+
+def vague_plural_value(text: str) -> int | None:
+    """ACLED's value of a vague plural: "hundreds" 100, "tens of thousands" 10,000 (else None)."""
+    m = _VAGUE.match(re.sub(r"\s+", " ", (text or "").casefold()).strip())
+    if not m:
+        return None
+    value = 1
+    for word in re.findall(r"[a-z]+", m.group(1)):
+        value *= _VAGUE_SIZES.get(word, 1)
+    return value
+
+
+def _figure(count: dict, role: str) -> dict | None:
+    if count.get("unit") not in _COUNT_UNITS:
+        return None
+    text = count.get("text", "")
+    vague = vague_plural_value(text)
+    if vague is not None:
+        return {"value": vague, "qualifier": count.get("qualifier"), "text": text,
+                **({"max": count["max"]} if "max" in count else {}), "role": role}
+    if isinstance(count.get("value"), (int, float)):
+        return {"value": count["value"], "qualifier": count.get("qualifier"), "text": text, "role": role}
+    if isinstance(count.get("min"), (int, float)):
+        return {"value": count["min"], "qualifier": count.get("qualifier"), "text": text,
+                **({"max": count["max"]} if isinstance(count.get("max"), (int, float)) else {}), "role": role}
+    return None
+
+
+def _names(args: list[dict]) -> list[str]:
+    return list(dict.fromkeys(a.get("canonical") or a.get("text", "") for a in args or [] if a.get("canonical") or a.get("text")))
+
+
+def _report_text(result: dict, text: str | None) -> str:
+    if text is not None:
+        return text
+    if isinstance(result.get("text"), str):
+        return result["text"]
+    source = result.get("source")
+    if not source or not Path(source).is_file():
+        raise ValueError(f"{source!r}: the extraction result carries no text and its source is not a readable "
+                         f"file; pass the report's text")
+    from nkner.extract.inputs import read_text
+
+    got = read_text(Path(source))
+    want = result.get("text_sha256")
+    if want and hashlib.sha256(got.encode("utf-8")).hexdigest() != want:
+        raise ValueError(f"{source!r}: the file's text no longer matches the extraction result's text_sha256")
+    return got
+
+
+def fact_records(result: dict, publisher: str | None = None, report_date: str | None = None, *,
+                 report_id: str | None = None, text: str | None = None) -> list[dict]:
+    """The fact records of one report's extraction result (one object of ``nkner extract``).
+
+    ``report_id`` defaults to the first 16 hex digits of the result's ``text_sha256``; a fact's id is
+    ``<report_id>:<trigger start>-<trigger end>``.  Sentences are cut from ``text``, else from the
+    result's ``text`` (HTML, PDF), else from the file named by ``source`` (checked against
+    ``text_sha256``)."""
+    if "error" in result:
+        raise ValueError(f"{result.get('source')!r}: the extraction result is an error ({result['error']})")
+    facts = result.get("facts") or []
+    if not facts:
+        return []
+    body = _report_text(result, text)
+    report_id = report_id or (result.get("text_sha256") or "")[:16] or str(result.get("source"))
+    out = []
+    for fact in facts:
+        trig = fact["trigger"]
+        figures = []
+        if fact.get("count"):
+            figures.append(_figure(fact["count"], "event"))
+        for arg in fact.get("affected") or []:
+            if arg.get("count"):
+                figures.append(_figure(arg["count"], "affected"))
+        sent = fact.get("sentence") or {}
+        out.append({
+            "fact_id": f"{report_id}:{trig['start']}-{trig['end']}",
+            "report_id": report_id,
+            "source": result.get("source"),
+            "publisher": publisher,
+            "report_date": report_date,
+            "event_type": fact["event_type"],
+            "trigger": trig["text"],
+            "time": [t["iso"] for t in fact.get("time") or [] if t.get("iso")],
+            "places": _names(fact.get("place")),
+            "agents": _names(fact.get("agent")),
+            "affected": _names(fact.get("affected")),
+            "instruments": _names(fact.get("instrument")),
+            "figures": [f for f in figures if f],
+            "sentence": body[sent.get("start", trig["start"]):sent.get("end", trig["end"])].strip(),
+            "confidence": fact.get("confidence"),
+        })
+    return out
