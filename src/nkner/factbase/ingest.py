@@ -24,9 +24,7 @@ import hashlib
 import json
 import sys
 import time
-from calendar import monthrange
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import IO, Callable, Iterable, Iterator
 
@@ -40,6 +38,9 @@ from nkner.schema import EVENT_TYPE_NAMES, FACT_ROLES
 #: reports per transaction (also flushed at :data:`BATCH_FACTS` facts)
 BATCH_REPORTS = 200
 BATCH_FACTS = 20_000
+#: facts of one event type above which :func:`regroup` leaves that type's groups stale (the pairwise
+#: grouping takes time and memory quadratic in the number of facts; ``nkner db group --limit``)
+GROUP_LIMIT = 5000
 
 
 class ReportError(ValueError):
@@ -55,6 +56,7 @@ class IngestSummary:
     facts: int = 0          # facts written
     errors: list[tuple[str, str]] = field(default_factory=list)   # (source, message)
     groups: int | None = None   # event groups after recomputing (None: not recomputed)
+    group_skipped: dict[str, int] = field(default_factory=dict)   # event types left stale: facts
     seconds: float = 0.0
 
     @property
@@ -70,6 +72,8 @@ class IngestSummary:
             parts.append(f"{len(self.errors)} inputs not stored")
         if self.groups is not None:
             parts.append(f"{self.groups} event groups")
+        for event_type, n in self.group_skipped.items():
+            parts.append(f"{event_type} not regrouped ({n} facts > the grouping limit; nkner db group --limit N)")
         return ", ".join(parts) + f" in {self.seconds:.1f} s"
 
 
@@ -77,28 +81,14 @@ class IngestSummary:
 
 
 def iso_range(iso: str | None) -> tuple[str | None, str | None]:
-    """First and last day (``YYYY-MM-DD``) of an ISO 8601 value as the date normalizer writes it: a
-    year, a month, a day, a week (``2025-W33``) or an interval ``start/end`` (``..`` an open end);
-    ``(None, None)`` for anything else."""
-    if not iso or not isinstance(iso, str):
+    """First and last day (``YYYY-MM-DD``) of an ISO value of the date normalizer (grouping's
+    :func:`~nkner.factbase.grouping.iso_interval`; an open end is None); ``(None, None)`` otherwise."""
+    from nkner.factbase.grouping import _OPEN_END, _OPEN_START, iso_interval
+
+    iv = iso_interval(iso) if iso else None
+    if iv is None:
         return None, None
-    if "/" in iso:
-        a, b = iso.split("/", 1)
-        return (iso_range(a)[0] if a != ".." else None), (iso_range(b)[1] if b != ".." else None)
-    try:
-        if len(iso) == 4 and iso.isdigit():
-            return f"{iso}-01-01", f"{iso}-12-31"
-        if len(iso) == 7 and iso[4] == "-":
-            y, m = int(iso[:4]), int(iso[5:])
-            return f"{iso}-01", f"{iso}-{monthrange(y, m)[1]:02d}"
-        if len(iso) == 10:
-            return date.fromisoformat(iso).isoformat(), date.fromisoformat(iso).isoformat()
-        if len(iso) == 8 and iso[4:6] == "-W":
-            y, w = int(iso[:4]), int(iso[6:])
-            return date.fromisocalendar(y, w, 1).isoformat(), date.fromisocalendar(y, w, 7).isoformat()
-    except ValueError:
-        pass
-    return None, None
+    return (None if iv[0] == _OPEN_START else iv[0].isoformat()), (None if iv[1] == _OPEN_END else iv[1].isoformat())
 
 
 def month_of(start: str | None, end: str | None) -> str | None:
@@ -174,21 +164,6 @@ def _count_columns(count: dict | None) -> dict:
             "count_start": count.get("start"), "count_end": count.get("end")}
 
 
-def _figure(count: dict | None) -> dict | None:
-    """A count as a figure for grouping: its value (the lower bound of a range or vague amount),
-    qualifier and text (plus the range); None when the number has no value."""
-    if not count:
-        return None
-    value = count.get("value", count.get("min"))
-    if value is None:
-        return None
-    fig = {"value": value, "qualifier": count.get("qualifier"), "text": count.get("text", "")}
-    for k in ("min", "max"):
-        if count.get(k) is not None:
-            fig[k] = count[k]
-    return fig
-
-
 def _check_span(obj: dict, text: str | None, what: str) -> None:
     if not isinstance(obj, dict) or not isinstance(obj.get("start"), int) or not isinstance(obj.get("end"), int) \
             or not isinstance(obj.get("text"), str):
@@ -238,17 +213,24 @@ def prepare_report(obj: dict, text: str | None = None, publisher: str | None = N
             "qualifier": e.get("qualifier"), "unit": e.get("unit"), "iso": e.get("iso"),
             "duration": e.get("duration"), "relative": e.get("relative")})
 
+    for i, f in enumerate(obj["facts"]):
+        if not isinstance(f, dict) or f.get("event_type") not in EVENT_TYPE_NAMES:
+            raise ReportError(f"fact {i}: event_type missing or not one of {', '.join(EVENT_TYPE_NAMES)}")
+        _check_span(f.get("trigger"), text, f"fact {i} trigger")
+    # fact ids and figures (ACLED values of vague plurals, counts only) as grouping reads them
+    from nkner.factbase.grouping import fact_records, headline_figure
+    try:
+        records = fact_records(obj, report_id=report_id, text=text if text is not None else "")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ReportError(f"facts: {exc}") from None
     sentence_of = _sentence_index(text)
     fact_rows, arg_rows = [], []
-    for i, f in enumerate(obj["facts"]):
+    for i, (f, record) in enumerate(zip(obj["facts"], records)):
         what = f"fact {i}"
-        if not isinstance(f, dict) or f.get("event_type") not in EVENT_TYPE_NAMES:
-            raise ReportError(f"{what}: event_type missing or not one of {', '.join(EVENT_TYPE_NAMES)}")
-        _check_span(f.get("trigger"), text, f"{what} trigger")
-        fact_id = f"{report_id}-{i}"
+        fact_id = record["fact_id"]
         names: dict[str, list[str]] = {role: [] for role in FACT_ROLES}
         times: list[str] = []
-        figures = [fig for fig in [_figure(f.get("count"))] if fig]
+        figures = record["figures"]
         for role in FACT_ROLES:
             args = f.get(role, [])
             if not isinstance(args, list):
@@ -264,8 +246,6 @@ def prepare_report(obj: dict, text: str | None = None, publisher: str | None = N
                     names[role].append(name)
                 if a.get("count"):
                     _check_span(a["count"], text, f"{what} {role} {k} count")
-                    if role == "affected" and (fig := _figure(a["count"])):
-                        figures.append(fig)
                 arg_rows.append({"fact_id": fact_id, "role": role, "ord": k, "label": label, "text": a["text"],
                                  "start_char": a["start"], "end_char": a["end"], "canonical": canonical,
                                  "name": name if role != "time" else a.get("iso") or a["text"],
@@ -283,7 +263,7 @@ def prepare_report(obj: dict, text: str | None = None, publisher: str | None = N
             "sentence": text[s_start:s_end] if text is not None and s_start is not None else None,
             "confidence": f.get("confidence"), "time_iso": times[0] if times else None,
             "date_start": start, "date_end": end, "date_from": date_from, "month": month_of(start, end),
-            "figure": max((fig["value"] for fig in figures), default=None),
+            "figure": headline["value"] if (headline := headline_figure(record)) else None,
             "figures": json.dumps(figures, ensure_ascii=False),
             "agents": json.dumps(names["agent"], ensure_ascii=False),
             "affected": json.dumps(names["affected"], ensure_ascii=False),
@@ -451,7 +431,7 @@ def _progress(total: int | None, enabled: bool, err: IO[str]):
 def ingest_items(db: str | Engine | None, items: Iterable[tuple[dict, str | None]], publisher: str | None = None,
                  doc_date: str | None = None, replace: bool = False, group: bool = True,
                  progress: bool = False, total: int | None = None, err: IO[str] = sys.stderr,
-                 batch_reports: int = BATCH_REPORTS) -> IngestSummary:
+                 batch_reports: int = BATCH_REPORTS, group_limit: int | None = GROUP_LIMIT) -> IngestSummary:
     """Store ``(extraction object, its text or None)`` pairs; see the module docstring.  Objects that
     cannot be stored are listed in the summary's ``errors`` (and on ``err``), the rest are stored."""
     t0 = time.perf_counter()
@@ -486,7 +466,8 @@ def ingest_items(db: str | Engine | None, items: Iterable[tuple[dict, str | None
             bar.advance(task)
         flush()
     if group:
-        summary.groups = regroup(engine)
+        done = regroup(engine, limit=group_limit)
+        summary.groups, summary.group_skipped = done.groups, done.skipped
     summary.seconds = time.perf_counter() - t0
     return summary
 
@@ -494,12 +475,13 @@ def ingest_items(db: str | Engine | None, items: Iterable[tuple[dict, str | None
 def ingest_results(db: str | Engine | None, results: Iterable[dict], publisher: str | None = None,
                    doc_date: str | None = None, replace: bool = False, group: bool = True,
                    progress: bool = False, total: int | None = None, err: IO[str] = sys.stderr,
-                   text_of: Callable[[dict], str | None] = text_for) -> IngestSummary:
+                   text_of: Callable[[dict], str | None] = text_for,
+                   group_limit: int | None = GROUP_LIMIT) -> IngestSummary:
     """Store extraction objects (``nkner extract --format jsonl``'s, one dict per report); the text
     of each, for its sentences and report date, comes from ``text_of`` (default :func:`text_for`)."""
     return ingest_items(db, ((obj, text_of(obj) if isinstance(obj, dict) else None) for obj in results),
                         publisher=publisher, doc_date=doc_date, replace=replace, group=group,
-                        progress=progress, total=total, err=err)
+                        progress=progress, total=total, err=err, group_limit=group_limit)
 
 
 def read_jsonl(path: str | Path) -> Iterator[dict]:
@@ -532,7 +514,7 @@ def ingest_jsonl(db: str | Engine | None, path: str | Path, **options) -> Ingest
 def ingest_paths(db: str | Engine | None, paths: list[str], model: str | None = None, doc_date: str | None = None,
                  publisher: str | None = None, encoding: str | None = None, n_process: int = 1,
                  replace: bool = False, group: bool = True, progress: bool = False,
-                 err: IO[str] = sys.stderr) -> IngestSummary:
+                 err: IO[str] = sys.stderr, group_limit: int | None = GROUP_LIMIT) -> IngestSummary:
     """Extract from files and folders (as ``nkner extract`` does) and store the results.  Inputs that
     cannot be read are listed in the summary's errors; the others are stored."""
     from nkner.extract.inputs import discover, read_text
@@ -559,7 +541,8 @@ def ingest_paths(db: str | Engine | None, paths: list[str], model: str | None = 
 
     try:
         return ingest_items(db, items(), publisher=publisher, doc_date=doc_date, replace=replace, group=group,
-                            progress=progress, total=len(sources) + len(missing), err=err)
+                            progress=progress, total=len(sources) + len(missing), err=err,
+                            group_limit=group_limit)
     finally:
         for s in sources:
             s.cleanup()
@@ -588,16 +571,36 @@ def grouping_records(conn: sa.Connection, event_type: str) -> list[dict]:
     return out
 
 
-def regroup(db: str | Engine | None, event_types: Iterable[str] | None = None, threshold: float | None = None) -> int:
+@dataclass
+class Regrouped:
+    groups: int                                            # groups in the base afterwards
+    done: dict[str, int] = field(default_factory=dict)     # event type -> facts grouped
+    skipped: dict[str, int] = field(default_factory=dict)  # event type -> facts (over the limit)
+
+
+def stale_types(db: str | Engine | None) -> list[str]:
+    """Event types whose groups lag behind their facts."""
+    with S.open_db(db, create=False).connect() as conn:
+        return sorted(_stale_types(conn))
+
+
+def regroup(db: str | Engine | None, event_types: Iterable[str] | None = None, threshold: float | None = None,
+            limit: int | None = GROUP_LIMIT) -> Regrouped:
     """Recompute the event groups of ``event_types`` (default: those whose facts changed since the
-    last grouping) with ``group_facts`` over all the base's facts of each type, in one transaction;
-    returns the number of groups in the base."""
+    last grouping) with ``group_facts`` over all the base's facts of each type, in one transaction.
+    A type with more than ``limit`` facts is left stale (``None``: no limit)."""
     from nkner.factbase.grouping import DEFAULT_THRESHOLD, group_facts
 
     engine = S.open_db(db)
+    out = Regrouped(0)
     with engine.begin() as conn:
         todo = _stale_types(conn) if event_types is None else set(event_types)
+        counts = dict(conn.execute(sa.select(S.facts.c.event_type, sa.func.count()).group_by(S.facts.c.event_type)
+                                   .where(S.facts.c.event_type.in_(sorted(todo)))).all()) if todo else {}
         for event_type in sorted(todo):
+            if limit is not None and counts.get(event_type, 0) > limit:
+                out.skipped[event_type] = counts[event_type]
+                continue
             records = grouping_records(conn, event_type)
             months = {rec["fact_id"]: rec.pop("month") for rec in records}
             groups = group_facts(records, DEFAULT_THRESHOLD if threshold is None else threshold)
@@ -622,6 +625,7 @@ def regroup(db: str | Engine | None, event_types: Iterable[str] | None = None, t
             if group_rows:
                 conn.execute(S.event_groups.insert(), group_rows)
                 conn.execute(S.group_members.insert(), member_rows)
-        remaining = _stale_types(conn) - todo
-        S.set_meta(conn, "groups_stale", json.dumps(sorted(remaining)))
-        return conn.execute(sa.select(sa.func.count()).select_from(S.event_groups)).scalar_one()
+            out.done[event_type] = len(records)
+        S.set_meta(conn, "groups_stale", json.dumps(sorted(_stale_types(conn) - set(out.done))))
+        out.groups = conn.execute(sa.select(sa.func.count()).select_from(S.event_groups)).scalar_one()
+    return out

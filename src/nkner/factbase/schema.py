@@ -77,7 +77,7 @@ entities = sa.Table(
 
 facts = sa.Table(
     "facts", metadata,
-    sa.Column("fact_id", sa.String(24), primary_key=True),
+    sa.Column("fact_id", sa.String(40), primary_key=True),
     sa.Column("report_id", sa.String(16), sa.ForeignKey("reports.report_id"), nullable=False),
     sa.Column("ord", sa.Integer, nullable=False),
     sa.Column("event_type", sa.String(24), nullable=False),
@@ -108,7 +108,7 @@ facts = sa.Table(
 
 fact_args = sa.Table(
     "fact_args", metadata,
-    sa.Column("fact_id", sa.String(24), sa.ForeignKey("facts.fact_id"), primary_key=True),
+    sa.Column("fact_id", sa.String(40), sa.ForeignKey("facts.fact_id"), primary_key=True),
     sa.Column("role", sa.String(16), primary_key=True),
     sa.Column("ord", sa.Integer, primary_key=True),
     sa.Column("label", sa.String(24)),
@@ -178,7 +178,7 @@ event_groups = sa.Table(
 
 group_members = sa.Table(
     "group_members", metadata,
-    sa.Column("fact_id", sa.String(24), sa.ForeignKey("facts.fact_id"), primary_key=True),
+    sa.Column("fact_id", sa.String(40), sa.ForeignKey("facts.fact_id"), primary_key=True),
     sa.Column("group_id", sa.String(64), sa.ForeignKey("event_groups.group_id"), nullable=False),
     sa.Index("ix_group_members_group", "group_id"),
 )
@@ -210,7 +210,7 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
         "more_than, ...", "unit": "NUMBER: unit", "iso": "DATE: ISO 8601", "duration": "DATE: ISO 8601 "
         "duration", "relative": "DATE: relative and unresolved"}),
     "facts": ("One row per fact: an event the report states, with its arguments.", {
-        "fact_id": "report_id-ord, stable while the report and model stay the same", "report_id": "the report",
+        "fact_id": "report_id:trigger_start-trigger_end (stable for the same text)", "report_id": "the report",
         "ord": "position in the report's fact list", "event_type": "repatriation, flight, detention, abuse, "
         "trafficking, crisis, legal_action, advocacy", "trigger_text": "the words that state the event",
         "trigger_start": "offset of the trigger", "trigger_end": "offset after the trigger",
