@@ -430,11 +430,12 @@ def _progress(total: int | None, enabled: bool, err: IO[str]):
 
 def ingest_items(db: str | Engine | None, items: Iterable[tuple[dict, str | None]], publisher: str | None = None,
                  doc_date: str | None = None, replace: bool = False, group: bool = True,
-                 progress: bool = False, total: int | None = None, err: IO[str] = sys.stderr,
+                 progress: bool = False, total: int | None = None, err: IO[str] | None = None,
                  batch_reports: int = BATCH_REPORTS, group_limit: int | None = GROUP_LIMIT) -> IngestSummary:
     """Store ``(extraction object, its text or None)`` pairs; see the module docstring.  Objects that
     cannot be stored are listed in the summary's ``errors`` (and on ``err``), the rest are stored."""
     t0 = time.perf_counter()
+    err = err or sys.stderr
     engine = S.open_db(db)
     summary = IngestSummary()
     batch: list[PreparedReport] = []
@@ -474,7 +475,7 @@ def ingest_items(db: str | Engine | None, items: Iterable[tuple[dict, str | None
 
 def ingest_results(db: str | Engine | None, results: Iterable[dict], publisher: str | None = None,
                    doc_date: str | None = None, replace: bool = False, group: bool = True,
-                   progress: bool = False, total: int | None = None, err: IO[str] = sys.stderr,
+                   progress: bool = False, total: int | None = None, err: IO[str] | None = None,
                    text_of: Callable[[dict], str | None] = text_for,
                    group_limit: int | None = GROUP_LIMIT) -> IngestSummary:
     """Store extraction objects (``nkner extract --format jsonl``'s, one dict per report); the text
@@ -514,7 +515,7 @@ def ingest_jsonl(db: str | Engine | None, path: str | Path, **options) -> Ingest
 def ingest_paths(db: str | Engine | None, paths: list[str], model: str | None = None, doc_date: str | None = None,
                  publisher: str | None = None, encoding: str | None = None, n_process: int = 1,
                  replace: bool = False, group: bool = True, progress: bool = False,
-                 err: IO[str] = sys.stderr, group_limit: int | None = GROUP_LIMIT) -> IngestSummary:
+                 err: IO[str] | None = None, group_limit: int | None = GROUP_LIMIT) -> IngestSummary:
     """Extract from files and folders (as ``nkner extract`` does) and store the results.  Inputs that
     cannot be read are listed in the summary's errors; the others are stored."""
     from nkner.extract.inputs import discover, read_text
