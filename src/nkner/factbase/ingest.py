@@ -25,6 +25,7 @@ import json
 import sys
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Callable, Iterable, Iterator
 
@@ -41,6 +42,9 @@ BATCH_FACTS = 20_000
 #: facts of one event type above which :func:`regroup` leaves that type's groups stale (the pairwise
 #: grouping takes time and memory quadratic in the number of facts; ``nkner db group --limit``)
 GROUP_LIMIT = 5000
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
 class ReportError(ValueError):
@@ -150,8 +154,13 @@ def _sentence_index(text: str | None) -> Callable[[int], tuple[int, int] | None]
 def _name(ref: dict, label: str | None) -> tuple[str | None, str, str]:
     """(canonical, name, name_key) of an argument: the extractor's canonical name, else the alias
     table's for its label, else the surface."""
-    canonical = ref.get("canonical") or (canonical_name(ref["text"], label) if label in ALIAS_LABELS else None)
-    name = canonical or ref["text"]
+    return _names_of(ref["text"], label, ref.get("canonical"))
+
+
+@lru_cache(maxsize=200_000)
+def _names_of(text: str, label: str | None, canonical: str | None) -> tuple[str | None, str, str]:
+    canonical = canonical or (canonical_name(text, label) if label in ALIAS_LABELS else None)
+    name = canonical or text
     return canonical, name, match_key(name)
 
 
@@ -204,11 +213,11 @@ def prepare_report(obj: dict, text: str | None = None, publisher: str | None = N
         _check_span(e, text, f"entity {i}")
         label = e.get("label")
         labels[(e["start"], e["end"])] = label
-        canonical = e.get("canonical") or (canonical_name(e["text"], label) if label in ALIAS_LABELS else None)
+        canonical, _, key = _names_of(e["text"], label, e.get("canonical"))
         entity_rows.append({
             "report_id": report_id, "ord": i, "label": label, "start_char": e["start"], "end_char": e["end"],
             "text": e["text"], "event_type": e.get("event_type"), "canonical": canonical,
-            "name_key": match_key(canonical or e["text"]) if label in ALIAS_LABELS else None,
+            "name_key": key if label in ALIAS_LABELS else None,
             "value": e.get("value"), "min_value": e.get("min"), "max_value": e.get("max"),
             "qualifier": e.get("qualifier"), "unit": e.get("unit"), "iso": e.get("iso"),
             "duration": e.get("duration"), "relative": e.get("relative")})
@@ -264,12 +273,12 @@ def prepare_report(obj: dict, text: str | None = None, publisher: str | None = N
             "confidence": f.get("confidence"), "time_iso": times[0] if times else None,
             "date_start": start, "date_end": end, "date_from": date_from, "month": month_of(start, end),
             "figure": headline["value"] if (headline := headline_figure(record)) else None,
-            "figures": json.dumps(figures, ensure_ascii=False),
-            "agents": json.dumps(names["agent"], ensure_ascii=False),
-            "affected": json.dumps(names["affected"], ensure_ascii=False),
-            "places": json.dumps(names["place"], ensure_ascii=False),
-            "instruments": json.dumps(names["instrument"], ensure_ascii=False),
-            "times": json.dumps(times, ensure_ascii=False)})
+            "figures": _dumps(figures),
+            "agents": _dumps(names["agent"]),
+            "affected": _dumps(names["affected"]),
+            "places": _dumps(names["place"]),
+            "instruments": _dumps(names["instrument"]),
+            "times": _dumps(times)})
 
     statement_rows = []
     for i, st in enumerate(obj["statements"]):
@@ -283,8 +292,7 @@ def prepare_report(obj: dict, text: str | None = None, publisher: str | None = N
         statement_rows.append({
             "report_id": report_id, "ord": i, "relation": st["relation"], "from_text": fr["text"],
             "from_start": fr["start"], "from_end": fr["end"],
-            "from_canonical": fr.get("canonical") or (canonical_name(fr["text"], labels.get((fr["start"], fr["end"])))
-                                                      if labels.get((fr["start"], fr["end"])) in ALIAS_LABELS else None),
+            "from_canonical": _name(fr, labels.get((fr["start"], fr["end"])))[0],
             "from_value": fr.get("value", fr.get("min")), "from_qualifier": fr.get("qualifier"),
             "to_text": to["text"], "to_start": to["start"], "to_end": to["end"],
             "to_canonical": to.get("canonical") or (to_name if to_name != to["text"] else None), "to_name_key": to_key,
@@ -372,6 +380,20 @@ def _stale_types(conn: sa.Connection) -> set[str]:
     return set(got) if isinstance(got, list) else set()
 
 
+def bulk_insert(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
+    """Insert rows (dicts with every column of ``table``) through the driver's executemany, with the
+    INSERT compiled once by SQLAlchemy for the connection's dialect (its parameter style)."""
+    if not rows:
+        return
+    compiled = table.insert().compile(dialect=conn.dialect, column_keys=[c.name for c in table.columns])
+    if compiled.positional:
+        order = compiled.positiontup
+        params = [tuple(row[k] for k in order) for row in rows]
+    else:
+        params = rows
+    conn.exec_driver_sql(str(compiled), params)
+
+
 def _write_batch(conn: sa.Connection, batch: list[PreparedReport], summary: IngestSummary, replace: bool) -> None:
     """Store a batch of reports in the caller's transaction, following the idempotency rules."""
     latest: dict[str, PreparedReport] = {}
@@ -407,12 +429,10 @@ def _write_batch(conn: sa.Connection, batch: list[PreparedReport], summary: Inge
     types = _delete_reports(conn, to_delete) if to_delete else set()
     if not to_write:
         return
-    conn.execute(S.reports.insert(), [r.report for r in to_write])
+    bulk_insert(conn, S.reports, [r.report for r in to_write])
     for table, attr in ((S.entities, "entities"), (S.facts, "facts"), (S.fact_args, "fact_args"),
                         (S.statements, "statements")):
-        rows = [row for r in to_write for row in getattr(r, attr)]
-        if rows:
-            conn.execute(table.insert(), rows)
+        bulk_insert(conn, table, [row for r in to_write for row in getattr(r, attr)])
     summary.facts += sum(len(r.facts) for r in to_write)
     types |= {f["event_type"] for r in to_write for f in r.facts}
     if types:
@@ -623,9 +643,8 @@ def regroup(db: str | Engine | None, event_types: Iterable[str] | None = None, t
                     "agents": json.dumps(g.get("agents", []), ensure_ascii=False),
                     "figures": json.dumps(g.get("figures", []), ensure_ascii=False)})
                 member_rows += [{"fact_id": fid, "group_id": g["group_id"]} for fid in g["fact_ids"]]
-            if group_rows:
-                conn.execute(S.event_groups.insert(), group_rows)
-                conn.execute(S.group_members.insert(), member_rows)
+            bulk_insert(conn, S.event_groups, group_rows)
+            bulk_insert(conn, S.group_members, member_rows)
             out.done[event_type] = len(records)
         S.set_meta(conn, "groups_stale", json.dumps(sorted(_stale_types(conn) - set(out.done))))
         out.groups = conn.execute(sa.select(sa.func.count()).select_from(S.event_groups)).scalar_one()

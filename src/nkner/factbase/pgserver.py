@@ -116,7 +116,7 @@ class PostgresServer:
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)   # fast shutdown
+            self.proc.send_signal(signal.SIGQUIT)   # immediate shutdown: the data folder is thrown away
             try:
                 self.proc.wait(30)
             except subprocess.TimeoutExpired:

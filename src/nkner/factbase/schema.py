@@ -17,6 +17,7 @@ refuses one whose recorded schema version differs (:class:`SchemaVersionError`).
 from __future__ import annotations
 
 import os
+import weakref
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -327,9 +328,15 @@ def stored_version(conn: sa.Connection) -> str | None:
     return row[0]
 
 
+_checked: "weakref.WeakSet[Engine]" = weakref.WeakSet()
+
+
 def open_db(db: str | os.PathLike | Engine | None = None, create: bool = True) -> Engine:
     """The engine of a fact base: creates the tables in an empty database (when ``create``), checks
-    the recorded schema version of an existing one."""
+    the recorded schema version of an existing one.  An engine passed in is checked once (keep one to
+    run many queries without reconnecting)."""
+    if isinstance(db, Engine) and db in _checked:
+        return db
     engine = db if isinstance(db, Engine) else make_engine(db)
     try:
         with engine.begin() as conn:
@@ -351,6 +358,8 @@ def open_db(db: str | os.PathLike | Engine | None = None, create: bool = True) -
                     f"version {SCHEMA_VERSION}. Use the nkner that wrote it, or ingest again into a new base.")
     except sa.exc.OperationalError as exc:
         raise FactBaseError(f"{describe_url(engine)}: {str(exc.orig).strip().splitlines()[0]}") from None
+    if isinstance(db, Engine):
+        _checked.add(engine)
     return engine
 
 
