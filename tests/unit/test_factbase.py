@@ -404,7 +404,7 @@ def test_cli_ingest_query_and_errors(tmp_path, in_repo):
     res = runner.invoke(db_app, ["query", "--db", db, "--since", "yesterday"])
     assert res.exit_code == 2 and "not a date" in res.stderr
     res = runner.invoke(db_app, ["query", "--db", str(tmp_path / "none.sqlite")])
-    assert res.exit_code == 2 and "no fact base yet" in res.stderr
+    assert res.exit_code == 2 and "no such fact base" in res.stderr and not (tmp_path / "none.sqlite").exists()
     res = runner.invoke(db_app, ["ingest", "--db", db])
     assert res.exit_code == 2 and "--from-jsonl" in res.stderr
     res = runner.invoke(db_app, ["ingest", "--from-jsonl", str(tmp_path / "missing.jsonl"), "--db", db])
@@ -423,3 +423,10 @@ def test_read_jsonl_names_bad_lines(tmp_path):
     path = tmp_path / "x.jsonl"
     path.write_text('[1, 2]\n\n{"a": 1}\n', encoding="utf-8")
     assert list(read_jsonl(path)) == [{"source": f"{path}:1", "error": "not a JSON object"}, {"a": 1}]
+
+
+def test_docs_describe_the_schema_as_it_is():
+    text = (REPO / "docs" / "factbase.md").read_text(encoding="utf-8")
+    a, b = "<!-- schema:begin -->\n", "<!-- schema:end -->"
+    assert text[text.index(a) + len(a):text.index(b)] == S.schema_markdown(), \
+        "docs/factbase.md's schema section differs from nkner.factbase.schema: regenerate it with schema_markdown()"

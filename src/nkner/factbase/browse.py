@@ -62,7 +62,7 @@ def metadata(db_name: str) -> dict:
         tables[name] = {"description": description, "columns": columns}
         if name in FACETS:
             tables[name]["facets"] = FACETS[name]
-    tables["facts"]["sort"] = "date_start"
+    tables["facts"]["sort_desc"] = "date_start"
     tables["event_groups"]["sort_desc"] = "n_reports"
     queries = {}
     for name, (title, sql) in EXAMPLE_QUERIES.items():

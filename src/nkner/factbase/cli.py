@@ -94,13 +94,14 @@ def ingest_cmd(
 def group_cmd(
     db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
     every: bool = typer.Option(False, "--all", help="Regroup every event type, not only those whose facts changed."),
-    limit: int = typer.Option(5000, "--limit", min=0, help="Leave an event type with more facts than this "
-                              "ungrouped (the grouping is quadratic); 0: no limit."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=0, help="Leave an event type with more facts than "
+                                        "this ungrouped (the grouping is quadratic; default 2000); 0: no limit."),
 ) -> None:
     """Recompute the event groups (after ingest --no-group, or with --all)."""
-    from nkner.factbase.ingest import regroup
+    from nkner.factbase.ingest import GROUP_LIMIT, regroup
     from nkner.schema import EVENT_TYPE_NAMES
 
+    limit = GROUP_LIMIT if limit is None else limit
     with _reported():
         done = regroup(db, event_types=EVENT_TYPE_NAMES if every else None, limit=limit or None)
     for event_type, n in done.done.items():

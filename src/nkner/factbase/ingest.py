@@ -41,7 +41,7 @@ BATCH_REPORTS = 200
 BATCH_FACTS = 20_000
 #: facts of one event type above which :func:`regroup` leaves that type's groups stale (the pairwise
 #: grouping takes time and memory quadratic in the number of facts; ``nkner db group --limit``)
-GROUP_LIMIT = 5000
+GROUP_LIMIT = 2000
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False).encode

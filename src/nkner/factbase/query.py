@@ -48,7 +48,7 @@ EXAMPLE_QUERIES: dict[str, tuple[str, str]] = {
         "SELECT f.fact_id, f.event_type, f.trigger_text, a.text AS instrument_text, a.name AS instrument, "
         "f.date_start, f.sentence, r.source, r.report_date FROM fact_args a "
         "JOIN facts f ON f.fact_id = a.fact_id JOIN reports r ON r.report_id = f.report_id "
-        "WHERE a.name_key = :key AND a.role = 'instrument' ORDER BY f.date_start, f.fact_id LIMIT 1000"),
+        "WHERE a.name_key = :key AND a.role = 'instrument' ORDER BY f.date_start DESC NULLS LAST, f.fact_id LIMIT 1000"),
 }
 
 
@@ -138,12 +138,12 @@ def count_facts(db: str | Engine | None, filters: Filters) -> int:
 
 def query_facts(db: str | Engine | None, filters: Filters = Filters(), limit: int | None = None) -> Iterator[dict]:
     """Facts matching ``filters`` with their report (source, publisher, date, SHA-256, model
-    version) and their event group, oldest first."""
+    version) and their event group, newest first (undated facts last)."""
     engine = S.open_db(db, create=False)
     f, r, m = S.facts, S.reports, S.group_members
     stmt = (sa.select(*(f.c[c] for c in FACT_COLUMNS), *(r.c[c] for c in REPORT_COLUMNS), m.c.group_id)
             .join(r, r.c.report_id == f.c.report_id).outerjoin(m, m.c.fact_id == f.c.fact_id)
-            .where(*fact_conditions(filters)).order_by(f.c.date_start.nulls_last(), f.c.fact_id))
+            .where(*fact_conditions(filters)).order_by(f.c.date_start.desc().nulls_last(), f.c.fact_id.desc()))
     if limit:
         stmt = stmt.limit(limit)
     with engine.connect() as conn:

@@ -103,6 +103,7 @@ facts = sa.Table(
     sa.Column("times", sa.Text, nullable=False),
     sa.Index("ix_facts_report", "report_id"),
     sa.Index("ix_facts_type_month", "event_type", "month"),
+    sa.Index("ix_facts_type_date", "event_type", "date_start"),
     sa.Index("ix_facts_month", "month"),
     sa.Index("ix_facts_dates", "date_start", "date_end"),
 )
@@ -187,8 +188,8 @@ group_members = sa.Table(
 #: What each table and column means (docs/factbase.md and Datasette's metadata show these).
 DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
     "meta": ("Facts about the base itself.", {
-        "key": "schema_version, created_at, created_by, groups_stale (1 while the event groups lag behind "
-               "the facts)", "value": "its value"}),
+        "key": "schema_version, created_at, created_by, groups_stale (JSON list of the event types whose "
+               "groups lag behind their facts)", "value": "its value"}),
     "reports": ("One row per report, identified by the SHA-256 of its text.", {
         "report_id": "the first 16 hex digits of text_sha256", "text_sha256": "SHA-256 of the report's text as "
         "read (UTF-8)", "source": "the path or URL the text came from", "publisher": "who published it "
@@ -220,8 +221,8 @@ DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
         "confidence in the fact", "time_iso": "ISO value of its first dated time argument",
         "date_start": "first day the fact may have happened on (its time argument, else the report date)",
         "date_end": "last such day", "date_from": "time (its own time argument) or report (the report date)",
-        "month": "YYYY-MM when the dates lie in one month (else empty)", "figure": "the largest count stated "
-        "for the fact", "figures": "JSON: every count [{value, qualifier, text}]", "agents": "JSON: names of "
+        "month": "YYYY-MM when the dates lie in one month (else empty)", "figure": "its headline figure: its own "
+        "count, else its largest affected count", "figures": "JSON: every count [{value, qualifier, text}]", "agents": "JSON: names of "
         "the agents (canonical, else surface)", "affected": "JSON: names of those affected", "places": "JSON: "
         "place names", "instruments": "JSON: legal instruments", "times": "JSON: ISO values of the time "
         "arguments"}),
@@ -337,6 +338,10 @@ def open_db(db: str | os.PathLike | Engine | None = None, create: bool = True) -
     run many queries without reconnecting)."""
     if isinstance(db, Engine) and db in _checked:
         return db
+    if not create and not isinstance(db, Engine):
+        url = db_url(db)
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:" and not Path(url[10:]).exists():
+            raise FactBaseError(f"{url[10:]}: no such fact base; run `nkner db ingest` first")
     engine = db if isinstance(db, Engine) else make_engine(db)
     try:
         with engine.begin() as conn:
@@ -350,7 +355,7 @@ def open_db(db: str | os.PathLike | Engine | None = None, create: bool = True) -
                     {"key": "schema_version", "value": SCHEMA_VERSION},
                     {"key": "created_at", "value": now()},
                     {"key": "created_by", "value": f"nkner {__version__}"},
-                    {"key": "groups_stale", "value": "0"},
+                    {"key": "groups_stale", "value": "[]"},
                 ])
             elif version != SCHEMA_VERSION:
                 raise SchemaVersionError(
@@ -375,3 +380,21 @@ def get_meta(conn: sa.Connection, key: str) -> str | None:
 def set_meta(conn: sa.Connection, key: str, value: str) -> None:
     if conn.execute(sa.update(meta).where(meta.c.key == key).values(value=value)).rowcount == 0:
         conn.execute(meta.insert().values(key=key, value=value))
+
+
+def schema_markdown() -> str:
+    """The tables and columns as Markdown (docs/factbase.md holds this text; a test keeps it in step)."""
+    lines = []
+    for name, (description, columns) in DESCRIPTIONS.items():
+        table = metadata.tables[name]
+        keys = ", ".join(c.name for c in table.primary_key.columns)
+        lines += [f"#### `{table.name}`", "", f"{description} Key: {keys}.", "", "| column | type | meaning |",
+                  "|---|---|---|"]
+        for col in table.columns:
+            kind = col.type.__class__.__name__.upper() + ("" if col.nullable else ", not null")
+            lines.append(f"| `{col.name}` | {kind} | {columns[col.name]} |")
+        indexes = [f"`{ix.name}` ({', '.join(c.name for c in ix.columns)})" for ix in table.indexes]
+        if indexes:
+            lines += ["", "Indexes: " + "; ".join(sorted(indexes)) + "."]
+        lines.append("")
+    return "\n".join(lines)

@@ -20,9 +20,9 @@ from pathlib import Path
 from nkner.factbase.query import Filters, query_groups
 from nkner.schema import EVENT_TYPE_NAMES
 
-#: one colour per event type (matplotlib's tab10 order)
+#: one colour per event type (matplotlib's tab10, without its grey, which the legend uses)
 TYPE_COLORS = dict(zip(EVENT_TYPE_NAMES, ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-                                          "#e377c2", "#7f7f7f")))
+                                          "#e377c2", "#17becf")))
 
 
 @dataclass
@@ -63,6 +63,7 @@ def draw(db, filters: Filters, output: str | Path) -> Drawn:
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
+    from matplotlib.ticker import MaxNLocator
 
     from nkner.factbase.ingest import stale_types
 
@@ -82,15 +83,16 @@ def draw(db, filters: Filters, output: str | Path) -> Drawn:
 
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 7.5), sharex=True, height_ratios=(3, 2))
     xs = [_month_date(m) for m in months]
-    width = 24 if len(months) < 60 else 20
+    width = 27   # days: a month's bar, visible however long the period drawn
     base = [0] * len(months)
     for t in types:
         for multi in (True, False):
             heights = [counts[(t, m, multi)] for m in months]
             top.bar(xs, heights, width=width, bottom=base, color=TYPE_COLORS[t], alpha=1.0 if multi else 0.35,
-                    hatch=None if multi else "///", edgecolor="white" if multi else TYPE_COLORS[t], linewidth=0.3)
+                    hatch=None if multi else "///", edgecolor=TYPE_COLORS[t], linewidth=0)
             base = [b + h for b, h in zip(base, heights)]
     top.set_ylabel("events")
+    top.yaxis.set_major_locator(MaxNLocator(integer=True))
     top.set_title(_title(filters))
     handles = [Patch(color=TYPE_COLORS[t], label=t) for t in types]
     handles += [Patch(facecolor="grey", label="2+ publishers"),
