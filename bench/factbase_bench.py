@@ -72,8 +72,9 @@ def latencies(url) -> dict[str, dict]:
     return res
 
 
-def secondary_indexes():
-    return [ix for t in S.metadata.sorted_tables for ix in t.indexes]
+def secondary_indexes(engine_name: str = "SQLite"):
+    return [ix for t in S.metadata.sorted_tables for ix in t.indexes
+            if S.ENGINE_ONLY_INDEXES.get(ix.name, engine_name) == engine_name]
 
 
 def ingest(db, jsonl: Path, label: str) -> dict:
@@ -108,6 +109,7 @@ def main() -> None:
     ap.add_argument("--reports", type=int, default=10_000)
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "factbase_results.json")
     ap.add_argument("--no-postgres", action="store_true")
+    ap.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only (no grouping figures either)")
     args = ap.parse_args()
     objects = [json.loads(line) for line in (REPO / "tests/golden/extract.jsonl").read_text("utf-8").splitlines()]
     results = {"machine": f"{platform.processor() or platform.machine()}, python {platform.python_version()}, "
@@ -117,24 +119,25 @@ def main() -> None:
         jsonl = write_jsonl(objects, args.reports, tmp / "reports.jsonl")
         results["jsonl_mb"] = round(jsonl.stat().st_size / 2**20, 1)
 
-        lite = tmp / "bench.sqlite"
-        results["sqlite_ingest"] = ingest(lite, jsonl, "SQLite ingest")
-        results["sqlite_mb"] = round(sum(p.stat().st_size for p in tmp.glob("bench.sqlite*")) / 2**20, 1)
-        results["facts_in_base"] = count_facts(lite, Filters())
-        print(f"SQLite base: {results['facts_in_base']} facts, {results['sqlite_mb']} MB; latencies:", flush=True)
-        results["sqlite_queries"] = latencies(lite)
-        engine = S.open_db(lite)
-        with engine.begin() as conn:
-            for ix in secondary_indexes():
-                ix.drop(conn)
-        print("SQLite without secondary indexes:", flush=True)
-        results["sqlite_queries_no_index"] = latencies(lite)
-        with engine.begin() as conn:
-            for ix in secondary_indexes():
-                ix.create(conn)
-        engine.dispose()
-        print("grouping:", flush=True)
-        results["grouping"] = grouping_cost(lite)
+        if not args.no_sqlite:
+            lite = tmp / "bench.sqlite"
+            results["sqlite_ingest"] = ingest(lite, jsonl, "SQLite ingest")
+            results["sqlite_mb"] = round(sum(p.stat().st_size for p in tmp.glob("bench.sqlite*")) / 2**20, 1)
+            results["facts_in_base"] = count_facts(lite, Filters())
+            print(f"SQLite base: {results['facts_in_base']} facts, {results['sqlite_mb']} MB; latencies:", flush=True)
+            results["sqlite_queries"] = latencies(lite)
+            engine = S.open_db(lite)
+            with engine.begin() as conn:
+                for ix in secondary_indexes():
+                    ix.drop(conn, checkfirst=True)
+            print("SQLite without secondary indexes:", flush=True)
+            results["sqlite_queries_no_index"] = latencies(lite)
+            with engine.begin() as conn:
+                for ix in secondary_indexes():
+                    ix.create(conn, checkfirst=True)
+            engine.dispose()
+            print("grouping:", flush=True)
+            results["grouping"] = grouping_cost(lite)
 
         if not args.no_postgres:
             from nkner.factbase.pgserver import PostgresServer

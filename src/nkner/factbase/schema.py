@@ -103,10 +103,19 @@ facts = sa.Table(
     sa.Column("times", sa.Text, nullable=False),
     sa.Index("ix_facts_report", "report_id"),
     sa.Index("ix_facts_type_month", "event_type", "month"),
-    sa.Index("ix_facts_type_date", "event_type", "date_start"),
     sa.Index("ix_facts_month", "month"),
     sa.Index("ix_facts_dates", "date_start", "date_end"),
 )
+# Facts are listed newest first, undated last (date_start DESC NULLS LAST).  SQLite reads that order
+# from a plain index backwards (NULL sorts lowest); PostgreSQL (NULL sorts highest) needs the index
+# written in that order, which SQLite's CREATE INDEX cannot say: one index per engine.
+sa.Index("ix_facts_type_date", facts.c.event_type, facts.c.date_start).ddl_if(dialect="sqlite")
+sa.Index("ix_facts_type_date_desc", facts.c.event_type,
+         facts.c.date_start.desc().nulls_last()).ddl_if(dialect="postgresql")
+sa.Index("ix_facts_date_desc", facts.c.date_start.desc().nulls_last()).ddl_if(dialect="postgresql")
+#: indexes created on one engine only
+ENGINE_ONLY_INDEXES = {"ix_facts_type_date": "SQLite", "ix_facts_type_date_desc": "PostgreSQL",
+                       "ix_facts_date_desc": "PostgreSQL"}
 
 fact_args = sa.Table(
     "fact_args", metadata,
@@ -393,7 +402,9 @@ def schema_markdown() -> str:
         for col in table.columns:
             kind = col.type.__class__.__name__.upper() + ("" if col.nullable else ", not null")
             lines.append(f"| `{col.name}` | {kind} | {columns[col.name]} |")
-        indexes = [f"`{ix.name}` ({', '.join(c.name for c in ix.columns)})" for ix in table.indexes]
+        indexes = [f"`{ix.name}` ({', '.join(str(e).replace(f'{name}.', '') for e in ix.expressions)})"
+                   + (f" on {ENGINE_ONLY_INDEXES[ix.name]}" if ix.name in ENGINE_ONLY_INDEXES else "")
+                   for ix in table.indexes]
         if indexes:
             lines += ["", "Indexes: " + "; ".join(sorted(indexes)) + "."]
         lines.append("")
