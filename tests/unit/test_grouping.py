@@ -218,3 +218,69 @@ def test_same_type_and_year_but_another_place_and_actor_stays_apart():
                      sentence="Laos deported nine North Korean defectors to China in 2023.")
     assert 0 < pair_score(laos_2023, OCT_REUTERS) < DEFAULT_THRESHOLD
     assert ids(group_facts([laos_2023, OCT_REUTERS, OCT_HRW])) == [("hrw:1", "reu:1"), ("vt:1",)]
+
+
+# --------------------------------------------------------------------------------------------
+# the labelled pair set (annotations/fact-pairs/) and the figures computed from it
+# --------------------------------------------------------------------------------------------
+FACT_KEYS = {"fact_id", "report_id", "source", "publisher", "report_date", "event_type", "trigger", "time", "places",
+             "agents", "affected", "instruments", "figures", "sentence", "confidence"}
+
+
+@pytest.fixture(scope="module")
+def pairs():
+    from nkner.training.grouping_eval import load_pairs
+
+    return load_pairs()
+
+
+def test_pair_set_is_well_formed(pairs):
+    from nkner.schema import EVENT_TYPE_NAMES
+    from nkner.training.grouping_eval import split_of
+
+    assert len(pairs) >= 300
+    assert len({p["pair_id"] for p in pairs}) == len(pairs)
+    for p in pairs:
+        a, b = p["a"], p["b"]
+        assert set(a) >= FACT_KEYS and set(b) >= FACT_KEYS, p["pair_id"]
+        assert p["pair_id"] == "|".join(sorted((a["fact_id"], b["fact_id"])))
+        assert p["split"] == split_of(p["pair_id"])          # fixed by the hash, not by hand
+        assert a["report_id"] != b["report_id"] and a["event_type"] == b["event_type"] in EVENT_TYPE_NAMES
+        assert a["sentence"].strip() and b["sentence"].strip()
+        assert p["labelled_by"] == "assistant helper session (grouping), by reading"
+        assert p["label"] in ("same", "different", "unsure")
+        assert p["label"] != "unsure" or p["reason"], p["pair_id"]   # an unsure pair says why
+    for split in ("choose", "heldout"):
+        labels = [p["label"] for p in pairs if p["split"] == split]
+        assert labels.count("same") >= 20 and labels.count("different") >= 50
+    share = sum(p["split"] == "choose" for p in pairs) / len(pairs)
+    assert 0.5 < share < 0.7
+
+
+def test_heldout_figures_are_computed_from_the_pair_set(pairs):
+    from nkner.factbase import grouping
+    from nkner.training.grouping_eval import evaluate
+
+    got = evaluate(pairs, n_boot=0)
+    held = [p for p in pairs if p["split"] == "heldout" and p["label"] != "unsure"]
+    predicted = [p for p in held if grouping.pair_score(p["a"], p["b"]) >= grouping.DEFAULT_THRESHOLD]
+    tp = sum(p["label"] == "same" for p in predicted)
+    assert (got["pairs"], got["positives"], got["predicted"], got["tp"]) == \
+        (len(held), sum(p["label"] == "same" for p in held), len(predicted), tp)
+    assert got["precision"] == round(tp / len(predicted), 3)
+    # relabelling one correctly merged pair as 'different' must move the figures
+    flip = next(p for p in predicted if p["label"] == "same")
+    changed = [dict(p, label="different") if p is flip else p for p in pairs]
+    assert evaluate(changed, n_boot=0)["tp"] == tp - 1
+
+
+def test_committed_model_and_threshold_are_what_the_choose_part_gives(pairs):
+    from nkner.factbase import grouping
+    from nkner.training.grouping_eval import choose
+
+    got = choose(pairs)
+    assert got["model"] == grouping.MODEL
+    assert got["threshold"] == grouping.DEFAULT_THRESHOLD
+    # nothing from `heldout` reaches the choice
+    only_choose = [p for p in pairs if p["split"] == "choose"]
+    assert choose(only_choose)["model"] == got["model"]

@@ -11,12 +11,15 @@ Pair score (:func:`pair_score`, in [0, 1]):
 
 * 0 when the event types differ, or when every pair of the two facts' time values is further
   apart than :data:`MAX_GAP_DAYS` (incompatible times: a *cannot-link*);
-* otherwise a weighted mean of feature similarities (:func:`pair_features`): time (overlap, graded
-  by how precise the less precise value is; close but disjoint values score lower), place, agent
-  and affected names (overlap of casefolded canonical names), figures (compatible within their
-  qualifiers or not) and the sentences' content words (Jaccard).  A feature that one side lacks
-  takes its ``MISSING`` value instead, so that two facts with nothing in common but their type
-  score low.
+* otherwise a logistic model (:data:`MODEL`, weights chosen on the labelled pair set) over feature
+  similarities in [0, 1] (:func:`pair_features`): time (overlap, graded by how precise the less
+  precise value is; close but disjoint values score lower), how close the two reports' dates are
+  (few facts carry a time of their own), place and agent names (overlap of casefolded canonical
+  names), figures (1 if compatible within their qualifiers, else the ratio of the smaller to the
+  larger) and the sentences' content words (Jaccard).  A feature one side lacks counts as
+  :data:`MISSING_VALUE`, halfway between disagreement and agreement.  Affected names are computed
+  but not used: they are mostly surface forms ("defectors", "North Korean refugees") and did not
+  help on the pair set.
 
 Grouping (:func:`group_facts`): average linkage (UPGMA) over the pair scores, one event type at a
 time, written here over numpy rather than with ``scipy.cluster.hierarchy`` because two rules do
@@ -31,8 +34,8 @@ chains unrelated events through vague facts ("China returned North Koreans", no 
 
 Figures (ACLED's practice; :func:`figure_interval`, :func:`reconcile_figures`): vague plurals
 count at their lowest credible value ("tens" 10, "dozens" 12, "hundreds" 100, "thousands" 1,000,
-"tens of thousands" 10,000), the **conservative** figure is the lowest figure reported, ``low`` and
-``high`` the range of figures reported, and a **conflict** is flagged when no single number is
+"tens of thousands" 10,000), the **conservative** figure is the lowest headline figure reported,
+``low`` and ``high`` the range of headline figures, and a **conflict** is flagged when no single number is
 compatible with every report's headline figure given its qualifier: exact ``[v, v]``, ``about``
 ``[v(1-t), v(1+t)]`` with t = :data:`ABOUT_TOLERANCE`, ``at_least``/``more_than`` ``[v, inf)``,
 ``at_most``/``less_than`` ``[0, v]``, a range or vague plural ``[value, max]``.  A fact's headline
@@ -45,28 +48,31 @@ import calendar
 import hashlib
 import math
 import re
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 from spacy.lang.en.stop_words import STOP_WORDS
 
 __all__ = [
-    "ABOUT_TOLERANCE", "DEFAULT_THRESHOLD", "FEATURES", "MAX_GAP_DAYS", "MISSING", "WEIGHTS",
+    "ABOUT_TOLERANCE", "DEFAULT_THRESHOLD", "FEATURES", "MAX_GAP_DAYS", "MISSING_VALUE", "MODEL", "REPORT_HORIZON_DAYS",
+    "feature_vector", "prepare", "prepared_features",
     "fact_records", "figure_interval", "group_facts", "iso_interval", "pair_features", "pair_score",
-    "reconcile_figures", "headline_figure", "score_features", "time_similarity", "vague_plural_value",
+    "reconcile_figures", "headline_figure", "score_features", "vague_plural_value",
 ]
 
-# PROVISIONAL: chosen by eye before the labelled pair set existed; step 3 of issue 13.2 replaces it
-# with the value chosen on the `choose` part of annotations/fact-pairs/ (src/nkner/training/grouping_eval.py).
-DEFAULT_THRESHOLD = 0.5
+FEATURES = ("time", "report", "place", "agent", "figures", "text")
+MISSING_VALUE = 0.5   # a feature one side lacks: halfway between disagreement (0) and agreement (1)
 
-FEATURES = ("time", "place", "agent", "affected", "figures", "text")
-# PROVISIONAL weights and missing-feature values (see DEFAULT_THRESHOLD).
-WEIGHTS = {"time": 3.0, "place": 2.0, "agent": 1.5, "affected": 0.5, "figures": 1.0, "text": 2.0}
-MISSING = {"time": 0.35, "place": 0.3, "agent": 0.3, "affected": 0.3, "figures": 0.5}
+# The score's weights and threshold: chosen on the `choose` part of annotations/fact-pairs/ by
+# `python -m nkner.training.grouping_eval choose` (docs/grouping.md), which prints these lines; a
+# unit test checks that they are what the pair set gives.
+MODEL = {"intercept": -11.7624,
+         "weights": {"time": 7.3705, "report": 2.71, "place": 0.2635, "agent": -0.8693, "figures": 7.6843, "text": 5.1954}}
+DEFAULT_THRESHOLD = 0.59
 
 MAX_GAP_DAYS = 45          # disjoint time values further apart than this: different events
+REPORT_HORIZON_DAYS = 365  # report dates this far apart (or more) say nothing for the same event
 ABOUT_TOLERANCE = 0.15     # "about 500" is compatible with 425..575
 _OPEN_START, _OPEN_END = date(1, 1, 1), date(9999, 12, 31)
 
@@ -129,15 +135,25 @@ def _time_similarity(a: tuple[date, date], b: tuple[date, date]) -> float | None
     return precision * 0.6 * (1 - gap / (MAX_GAP_DAYS + 1))
 
 
-def time_similarity(a: dict, b: dict) -> tuple[float | None, bool]:
-    """(similarity or None when a side has no time, incompatible: bool)."""
-    ia, ib = _intervals(a), _intervals(b)
+def _time_feature(ia: list, ib: list) -> tuple[float | None, bool]:
+    """(similarity of two facts' periods or None when a side has none, incompatible: bool)."""
     if not ia or not ib:
         return None, False
     sims = [s for x in ia for y in ib if (s := _time_similarity(x, y)) is not None]
     if not sims:
         return 0.0, True
     return max(sims), False
+
+
+def _report_feature(ia: tuple[date, date] | None, ib: tuple[date, date] | None) -> float | None:
+    """How close the two reports' dates are: 1 within a fortnight, falling to 0 at
+    REPORT_HORIZON_DAYS (most reports of one event come out within weeks); None if one is undated."""
+    if ia is None or ib is None:
+        return None
+    gap = max((ib[0] - ia[1]).days, (ia[0] - ib[1]).days, 0)
+    if gap <= 14:
+        return 1.0
+    return max(0.0, 1 - (gap - 14) / (REPORT_HORIZON_DAYS - 14))
 
 
 # --------------------------------------------------------------------------------------------
@@ -148,8 +164,11 @@ def _name(s: str) -> str:
     return re.sub(r"^the ", "", s)
 
 
-def _overlap(xs, ys) -> float | None:
-    a, b = {_name(x) for x in xs or [] if x}, {_name(y) for y in ys or [] if y}
+def _name_set(xs) -> frozenset[str]:
+    return frozenset(_name(x) for x in xs or [] if x)
+
+
+def _overlap(a: frozenset, b: frozenset) -> float | None:
     if not a or not b:
         return None
     return len(a & b) / min(len(a), len(b))
@@ -208,11 +227,16 @@ def _compatible(figs: list[dict]) -> tuple[bool, tuple[dict, dict] | None]:
     return False, (lo_f, hi_f)
 
 
-def _figure_similarity(a: dict, b: dict) -> float | None:
-    fa, fb = headline_figure(a), headline_figure(b)
+def _figure_feature(fa: dict | None, fb: dict | None) -> float | None:
+    """1 when the two headline figures are compatible given their qualifiers, else the ratio of the
+    smaller to the larger (reports of one event often disagree: "about 500" vs "600" is 0.83,
+    "nine" vs "500" is 0.02)."""
     if fa is None or fb is None:
         return None
-    return 1.0 if _compatible([fa, fb])[0] else 0.0
+    if _compatible([fa, fb])[0]:
+        return 1.0
+    lo, hi = sorted((abs(float(fa["value"])), abs(float(fb["value"]))))
+    return round(lo / hi, 6) if hi else 0.0
 
 
 def _describe(f: dict) -> str:
@@ -250,36 +274,53 @@ def reconcile_figures(members: list[dict]) -> dict:
 # --------------------------------------------------------------------------------------------
 # pair score
 # --------------------------------------------------------------------------------------------
-def pair_features(a: dict, b: dict) -> dict:
-    """Feature similarities of two facts of the same type (None: a side lacks it), and
-    ``incompatible`` (times too far apart)."""
-    t, incompatible = time_similarity(a, b)
+def prepare(fact: dict) -> dict:
+    """What the pair features read from one fact, computed once (group_facts prepares each fact once
+    instead of once per pair)."""
+    return {
+        "intervals": _intervals(fact),
+        "report": iso_interval(fact.get("report_date") or ""),
+        "places": _name_set(fact.get("places")),
+        "agents": _name_set(fact.get("agents")),
+        "affected": _name_set(fact.get("affected")),
+        "headline": headline_figure(fact),
+        "words": frozenset(_content_words(fact.get("sentence", ""))),
+    }
+
+
+def prepared_features(pa: dict, pb: dict) -> dict:
+    """:func:`pair_features` of two prepared facts."""
+    t, incompatible = _time_feature(pa["intervals"], pb["intervals"])
     return {
         "time": t,
-        "place": _overlap(a.get("places"), b.get("places")),
-        "agent": _overlap(a.get("agents"), b.get("agents")),
-        "affected": _overlap(a.get("affected"), b.get("affected")),
-        "figures": _figure_similarity(a, b),
-        "text": _jaccard(_content_words(a.get("sentence", "")), _content_words(b.get("sentence", ""))),
+        "report": _report_feature(pa["report"], pb["report"]),
+        "place": _overlap(pa["places"], pb["places"]),
+        "agent": _overlap(pa["agents"], pb["agents"]),
+        "affected": _overlap(pa["affected"], pb["affected"]),
+        "figures": _figure_feature(pa["headline"], pb["headline"]),
+        "text": _jaccard(pa["words"], pb["words"]),
         "incompatible": incompatible,
     }
 
 
-def score_features(feats: dict, weights: dict | None = None, missing: dict | None = None) -> float:
-    """The weighted mean of the features (missing ones at their MISSING value); 0 if incompatible."""
+def pair_features(a: dict, b: dict) -> dict:
+    """Feature similarities of two facts of the same type (None: a side lacks it), and
+    ``incompatible`` (times too far apart)."""
+    return prepared_features(prepare(a), prepare(b))
+
+
+def feature_vector(feats: dict) -> list[float]:
+    """The model's inputs in FEATURES order; a missing feature is MISSING_VALUE."""
+    return [MISSING_VALUE if feats[f] is None else float(feats[f]) for f in FEATURES]
+
+
+def score_features(feats: dict, model: dict | None = None) -> float:
+    """The logistic model's probability that the pair is one event (0 if the times are incompatible)."""
     if feats.get("incompatible"):
         return 0.0
-    weights = WEIGHTS if weights is None else weights
-    missing = MISSING if missing is None else missing
-    num = den = 0.0
-    for name in FEATURES:
-        w = weights.get(name, 0.0)
-        if not w:
-            continue
-        v = feats[name]
-        num += w * (missing.get(name, 0.0) if v is None else v)
-        den += w
-    return round(num / den, 6) if den else 0.0
+    model = MODEL if model is None else model
+    z = model["intercept"] + sum(model["weights"][f] * x for f, x in zip(FEATURES, feature_vector(feats)))
+    return round(1.0 / (1.0 + math.exp(-z)), 6)
 
 
 def pair_score(a: dict, b: dict) -> float:
@@ -304,11 +345,12 @@ def _cluster(facts: list[dict], threshold: float, score) -> list[tuple[list[int]
     S = np.zeros((n, n))          # sum of cross scores between clusters i and j
     C = np.zeros((n, n))          # number of scored (different-report) cross pairs
     block = np.zeros((n, n), dtype=bool)
+    prepared = [prepare(f) for f in facts]
     for i in range(n):
         for j in range(i + 1, n):
             if facts[i]["report_id"] == facts[j]["report_id"]:
                 continue
-            feats = pair_features(facts[i], facts[j])
+            feats = prepared_features(prepared[i], prepared[j])
             if feats["incompatible"]:
                 block[i, j] = block[j, i] = True
                 continue
