@@ -87,11 +87,11 @@ def ingest(db, jsonl: Path, label: str) -> dict:
     return row
 
 
-def grouping_cost(db, sizes=(250, 500, 1000)) -> dict:
+def grouping_cost(db, sizes=(250, 500, 1000, 2000, 4000)) -> dict:
     from nkner.factbase.grouping import group_facts
 
     with S.open_db(db).connect() as conn:
-        records = grouping_records(conn, "detention")
+        records = grouping_records(conn, "abuse")
     for r in records:
         r.pop("month", None)
     out = {}
@@ -100,7 +100,7 @@ def grouping_cost(db, sizes=(250, 500, 1000)) -> dict:
         groups = group_facts(records[:n])
         sec = time.perf_counter() - t0
         out[str(n)] = {"seconds": round(sec, 2), "groups": len(groups)}
-        print(f"  group_facts on {n} detention facts: {sec:.2f} s, {len(groups)} groups", flush=True)
+        print(f"  group_facts on {n} abuse facts: {sec:.2f} s, {len(groups)} groups", flush=True)
     return out
 
 
