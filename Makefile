@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup setup-trf demo test test-unit test-integration bench clean-venv dist workflow
+.PHONY: setup setup-trf demo test test-unit test-integration bench bench-factbase pg-server clean-venv dist workflow
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (or: make PYTHON=/path/to/python3.11)"; exit 2; }
@@ -21,13 +21,21 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/nkner extract samples/report-2024-returns.txt --format table
 
-test: $(STAMP)
+# PostgreSQL server binaries for the fact base's integration tests: Debian's postgresql package,
+# installed when missing (as root, as in CI; otherwise the message says what to install).
+pg-server:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql; \
+	  else echo "PostgreSQL server binaries (initdb) missing: install Debian's postgresql package, or set NKNER_PG_BIN"; exit 2; fi
+
+test: $(STAMP) pg-server
 	$(BIN)/python -m pytest -q -ra
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not integration"
 
-test-integration: $(STAMP)
+test-integration: $(STAMP) pg-server
 	$(BIN)/python -m pytest -q -m integration
 
 # Optional: the transformer backbone (about 1.9 GB) in its own environment.
@@ -39,6 +47,10 @@ setup-trf: requirements.lock requirements-trf.lock
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py
+
+# The fact base at scale (about 40 minutes on 2 cores): ingest rates and query latencies, SQLite and PostgreSQL.
+bench-factbase: $(STAMP) pg-server
+	$(BIN)/python bench/factbase_bench.py
 
 # The declared workflow (project.yml, weasel): clean -> convert -> train -> evaluate -> package; each
 # step runs only when its inputs or outputs changed since its last run (checksums in project.lock).

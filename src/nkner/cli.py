@@ -152,9 +152,11 @@ def corpus_stats(
 # imports it (tests, typer's own tools); neither module imports this one.
 from nkner import cli_model  # noqa: E402
 from nkner.doccano.cli import doccano_app  # noqa: E402
+from nkner.factbase.cli import db_app  # noqa: E402
 
 cli_model.register(app)
 app.add_typer(doccano_app, name="doccano")
+app.add_typer(db_app, name="db")
 
 
 def main() -> None:

@@ -12,11 +12,11 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "nkner"
 def test_app_has_all_commands_at_import():
     from nkner.cli import app
 
-    assert sorted(get_command(app).commands) == ["corpus", "doccano", "evaluate", "extract", "train"]
+    assert sorted(get_command(app).commands) == ["corpus", "db", "doccano", "evaluate", "extract", "train"]
 
 
 def test_command_modules_do_not_import_the_app_module():
-    for path in (SRC / "cli_model.py", SRC / "doccano" / "cli.py"):
+    for path in (SRC / "cli_model.py", SRC / "doccano" / "cli.py", SRC / "factbase" / "cli.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | \
                    {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
