@@ -186,7 +186,8 @@ def extract_cmd(
         given = [name for name, value in (("--scheduler", scheduler), ("--workers", workers),
                                           ("--batch-words", batch_words)) if value is not None]
         if given:
-            typer.echo(f"nkner extract: {', '.join(given)} need --engine dask", err=True)
+            typer.echo(f"nkner extract: {', '.join(given)} {'needs' if len(given) == 1 else 'need'} --engine dask",
+                       err=True)
             raise typer.Exit(2)
     if doc_date is not None:
         from nkner.pipeline.normalize.report_date import DocDateError, parse_doc_date
