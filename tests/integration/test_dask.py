@@ -51,7 +51,11 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
     (mixed / "bad.txt").write_bytes(b"North Korea \xc3\x28 returns")
     for i, path in enumerate(texts[20:23]):
         (mixed / f"s{i}.txt").write_text(path.read_text(encoding="utf-8")[:600], encoding="utf-8")
-    return {"good": good, "mixed": mixed}
+    poison = root / "poison"
+    poison.mkdir()
+    for name, path in zip(["a.txt", "b-poison.txt", "c.txt"], texts[30:33]):
+        (poison / name).write_text(path.read_text(encoding="utf-8")[:500], encoding="utf-8")
+    return {"good": good, "mixed": mixed, "poison": poison}
 
 
 @pytest.fixture(scope="module")
@@ -68,9 +72,13 @@ def plain(inputs, tmp_path_factory) -> dict[str, list[str]]:
 @pytest.fixture(scope="module")
 def cluster():
     """One local Dask cluster for the module: two worker processes of one thread (the user's cluster
-    in the tests that give --scheduler)."""
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as c, \
-            distributed.Client(c) as client:
+    in the tests that give --scheduler).  A task is given up after its second worker death (Dask's
+    default is the fourth), so the poison test costs four worker restarts, not eight."""
+    import dask
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    with cluster, distributed.Client(cluster) as client:
         yield client
 
 
@@ -158,6 +166,35 @@ def test_a_worker_killed_mid_batch_has_its_batch_redone_and_nothing_written_twic
     lines = out.read_text(encoding="utf-8").splitlines()
     assert sorted(sources(lines)) == sorted(set(sources(lines))) and len(lines) == 8  # each report once
     assert lines == plain["good"]
+
+
+class KillOnPoison(WorkerPlugin):
+    """Kills its worker whenever it starts a batch holding a document named ``*-poison.txt``: a
+    document that brings down every worker it reaches."""
+    name = "test-kill-on-poison"
+
+    def setup(self, worker):
+        self.worker = worker
+
+    def transition(self, key, start, finish, *args, **kwargs):
+        if finish == "executing" and str(key).startswith("nkner-batch-"):
+            docs = self.worker.state.tasks[key].run_spec.args[0]
+            if any(d.name.endswith("-poison.txt") for d in docs):
+                os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_document_that_kills_every_worker_is_an_error_object_and_the_rest_go_on(inputs, plain, cluster):
+    """The batch of three dies twice (Dask gives up: KilledWorker); its documents are then retried one
+    by one, and only the one that kills its worker again becomes an error object."""
+    cluster.register_plugin(KillOnPoison())
+    try:
+        got = list(iter_results([inputs["poison"]], client=cluster, batch_words=10_000))
+    finally:
+        cluster.unregister_worker_plugin(KillOnPoison.name)
+    expected = [json.loads(x) for x in plain["poison"]]
+    assert [got[0], got[2]] == [expected[0], expected[2]]
+    assert got[1]["source"] == expected[1]["source"] and "the worker died every time" in got[1]["error"]
+    cluster.wait_for_workers(2, timeout=120)
 
 
 def test_an_interrupted_run_resumes_where_it_stopped(inputs, plain, tmp_path, cluster):

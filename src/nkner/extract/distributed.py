@@ -22,8 +22,8 @@ How a run goes:
 - results come back in input order.  A worker that dies mid-batch (killed, out of memory) has its
   batch redone on another worker by Dask; the client receives each batch's result once, so no
   document is written twice.  A batch that kills every worker it lands on (Dask gives up after
-  ``distributed.scheduler.allowed-failures`` deaths) is split and its documents retried one by one:
-  the one that still kills its worker becomes an error object, the others are extracted.
+  ``distributed.scheduler.allowed-failures`` deaths) is split and its documents retried one at a
+  time: the one that still kills its worker becomes an error object, the others are extracted.
 
 Dask (``dask``, ``distributed``, and ``bokeh`` for the dashboard) is an optional extra:
 ``pip install 'nkner[dask]'``; ``make setup`` installs it.  Without it, :func:`require_dask` raises
@@ -349,9 +349,9 @@ def iter_items(sources: list[Source], engine: Engine, doc_date: str | None = Non
             docs = [d for _, d in group]
             if len(docs) == 1:
                 return [_failed(docs[0], f"the worker died every time it ran this document ({exc})")]
-            # split: each document alone, so one that kills its worker takes no other with it
-            singles = [([pair], submit([pair[1]])) for pair in group]
-            return [r for g, f in singles for r in results(g, f)]
+            # each document alone, one after the other: Dask counts a worker's death against every
+            # task waiting on that worker too, so documents retried side by side could all be blamed
+            return [r for pair in group for r in results([pair], submit([pair[1]]))]
 
     pending: collections.deque = collections.deque()
     groups = _batches(sources, batch_words)
