@@ -172,7 +172,7 @@ def extract_cmd(
                                           "local cluster (default: one per CPU); with --scheduler, wait for this "
                                           "many workers."),
     batch_words: Optional[int] = typer.Option(None, "--batch-words", min=1, help="--engine dask: words per task "
-                                              "(default 5000)."),
+                                              "(default 20000)."),
     resume: bool = typer.Option(True, "--resume/--no-resume", help="--engine dask with -o: continue an "
                                 "interrupted run from the manifest beside the output (default), or start over."),
 ) -> None:

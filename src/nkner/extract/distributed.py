@@ -11,7 +11,7 @@ How a run goes:
 - this process (the client) reads every input exactly as the plain run does (decoding, HTML and PDF
   text, the text's SHA-256, the same chunks at line breaks); an unreadable input is its error object
   here and never travels;
-- documents travel to the workers in batches of about ``batch_words`` words (a longer document is a
+- documents travel to the workers in batches of about ``batch_words`` words (20,000) (a longer document is a
   batch of its own), each batch one Dask task; at most two batches per worker thread are in flight,
   so memory stays bounded on both sides;
 - each worker loads the model once: a worker plugin (:class:`ModelPlugin`) loads it when the worker
@@ -48,9 +48,14 @@ from nkner.extract.formats import Writer
 from nkner.extract.inputs import CHUNK_CHARS, InputError, Source, discover
 from nkner.extract.run import ModelError, batch_size_for, load, model_path, process_sources
 
-#: words per task: a batch takes one worker about a second at the measured 5,000 words/s
-#: (docs/scaling.md), long enough for Dask's per-task cost (milliseconds) not to count
-DEFAULT_BATCH_WORDS = 5000
+#: words per task: a few seconds of one worker at the measured 5,000-6,000 words per CPU-second
+#: (docs/scaling.md), so Dask's per-task cost (milliseconds) does not count and a batch of reports
+#: fills spaCy's batches of 64 texts (5,000 words measured 5-9 % slower per CPU-second)
+DEFAULT_BATCH_WORDS = 20_000
+#: Dask's nannies set MALLOC_TRIM_THRESHOLD_=65536 in their workers, so that they give memory back to
+#: the system; our workers hold a model and bounded batches, and the trimming cost 12-15 % of their
+#: CPU time (docs/scaling.md): a local cluster's workers run with glibc's own threshold
+_LOCAL_WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
 #: batches in flight per worker thread: one running, one waiting, so no worker idles between tasks
 IN_FLIGHT_PER_THREAD = 2
 _KEY_PREFIX = "nkner-batch"
@@ -255,7 +260,9 @@ def connect(scheduler: str | None = None, workers: int | None = None, model: str
             model_arg = str(model_path(model).resolve())
         except ModelError as exc:
             raise EngineError(str(exc)) from None
-        with warnings.catch_warnings():
+        import dask
+
+        with warnings.catch_warnings(), dask.config.set(_LOCAL_WORKER_CONFIG):
             # the dashboard falls back to a free port when 8787 is taken: the address is printed
             warnings.simplefilter("ignore")
             cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
