@@ -7,6 +7,8 @@ number of 30-word texts (the overhead for short texts):
 1. words per second of the single-process run (``nkner extract FOLDER -o FILE``, the model already
    loaded) and of ``--engine dask`` with 1 and 2 local worker processes (cluster started and model
    loaded beforehand; its start-up is printed on its own), and their ratio to the single process;
+   with the words per CPU-second of the workers, how many CPUs they kept busy on average (on a
+   shared machine other jobs take the rest), and the client's CPU time;
 2. the start-up of a local cluster: worker processes started and the model loaded in each;
 3. peak memory (VmHWM) of each worker process, and of this process (the client);
 4. the per-document overhead of the Dask engine: (1-worker time - single-process time) / documents.
@@ -139,7 +141,7 @@ def main() -> int:
                         extra = f"; overhead {(dt - ref_dt) / len(loads[name]) * 1000:+.1f} ms per document"
                     print(f"{name}: Dask, {n} worker(s): {words / dt:,.0f} words/s ({dt:.1f} s): "
                           f"ratio {ref_dt / dt:.2f} to the single process ({same}){extra}; "
-                          f"{words / wcpu:,.0f} words per worker CPU-second, client {cpu:.1f} CPU-s, "
+                          f"{words / wcpu:,.0f} words per worker CPU-second, workers busy {wcpu / dt:.2f} CPUs, client {cpu:.1f} CPU-s, "
                           f"load average {os.getloadavg()[0]:.1f}")
                 peaks = engine.client.run(_peak_rss_mb)
                 print(f"peak memory per worker ({n} worker(s)): "

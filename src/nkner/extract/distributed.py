@@ -50,11 +50,11 @@ from nkner.extract.run import ModelError, batch_size_for, load, model_path, proc
 
 #: words per task: a few seconds of one worker at the measured 5,000-6,000 words per CPU-second
 #: (docs/scaling.md), so Dask's per-task cost (milliseconds) does not count and a batch of reports
-#: fills spaCy's batches of 64 texts (5,000 words measured 5-9 % slower per CPU-second)
+#: fills spaCy's batches of 64 texts (5,000 words measured 7-9 % slower per CPU-second)
 DEFAULT_BATCH_WORDS = 20_000
 #: Dask's nannies set MALLOC_TRIM_THRESHOLD_=65536 in their workers, so that they give memory back to
-#: the system; our workers hold a model and bounded batches, and the trimming cost 12-15 % of their
-#: CPU time (docs/scaling.md): a local cluster's workers run with glibc's own threshold
+#: the system; our workers hold a model and bounded batches, and the trimming cost them 16-21 % of
+#: their words per CPU-second (docs/scaling.md): a local cluster's workers run with glibc's own threshold
 _LOCAL_WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
 #: batches in flight per worker thread: one running, one waiting, so no worker idles between tasks
 IN_FLIGHT_PER_THREAD = 2
