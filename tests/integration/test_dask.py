@@ -245,3 +245,13 @@ def test_an_unreachable_scheduler_is_a_clear_error():
         with connect(address, timeout=1):
             pass
     assert time.monotonic() - t0 < 60
+
+
+def test_a_model_the_workers_cannot_load_is_a_usage_error(inputs, tmp_path, cluster):
+    res = nkner(inputs["good"], "--engine", "dask", "--scheduler", cluster.scheduler.address,
+                "--model", tmp_path / "no-model", "-o", tmp_path / "out.jsonl")
+    assert res.returncode == 2
+    assert "a Dask worker cannot load the model" in res.stderr and "no-model" in res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no manifest left for a run that never started
+    res = nkner(inputs["good"], "--engine", "dask", "--model", tmp_path / "no-model")  # local: checked first
+    assert res.returncode == 2 and "no nkner pipeline at" in res.stderr and "Traceback" not in res.stderr

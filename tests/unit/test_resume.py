@@ -85,7 +85,9 @@ def test_a_manifest_of_other_settings_is_refused_and_no_resume_starts_over(tmp_p
     with pytest.raises(ResumeError, match=r"other settings \(doc_date, format\).*--no-resume"):
         Manifest.open(out, False, dict(SETTINGS, format="csv", doc_date="2025-01-01"), sources)
     m = Manifest.open(out, False, dict(SETTINGS, format="csv"), sources, resume=False)
-    assert m.kept == {} and not partial_path(out).exists()
+    assert m.kept == {} and partial_path(out).exists()  # nothing removed before the run starts writing
+    with m:
+        assert partial_path(out).stat().st_size == 0
     assert json.loads(manifest_path(out, False).read_text())["format"] == "csv"
 
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import dataclasses
 import itertools
 import os
 import secrets
@@ -97,6 +98,7 @@ class Shipped:
 def read_document(src: Source, index: int) -> Shipped | dict:
     """Read one input as the plain run does: a :class:`Shipped` document, or its error object when it
     cannot be read (the message is the plain run's)."""
+    src = dataclasses.replace(src, _text=None)  # a copy: the text it keeps goes with it, not with the input list
     try:
         digest, length, _ = src.sha256()
         text = src.extracted_text() if src.kind != "text" else None
@@ -252,7 +254,9 @@ def connect(scheduler: str | None = None, workers: int | None = None, model: str
 
     cluster = None
     own_client = client is None
-    model_arg = None if model is None else str(model)
+    # a model path that exists here is given to the workers as an absolute path (a shared file system);
+    # otherwise as it is, for each worker to resolve (its model package, or $NKNER_MODEL)
+    model_arg = None if model is None else str(Path(model).resolve() if Path(model).exists() else model)
     local = scheduler is None and client is None
     if local:
         # check the model here first: a local worker would fail with the same error, less clearly
@@ -284,7 +288,7 @@ def connect(scheduler: str | None = None, workers: int | None = None, model: str
                                   f"fewer than --workers {workers}, after {timeout * 10:.0f} s") from None
         try:
             client.register_plugin(ModelPlugin(model_arg))
-        except (ModelError, OSError) as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever the worker raised: ModelError, spaCy's OSError, ...
             raise EngineError(f"a Dask worker cannot load the model: {exc}") from None
         engine.threads = sum(client.nthreads().values())
         engine.dashboard = _dashboard(client)

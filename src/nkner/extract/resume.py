@@ -62,6 +62,7 @@ class Manifest:
         self.path = manifest_path(self.output, folder)
         self.partial = None if folder else partial_path(self.output)
         self.kept: dict[str, dict] = {}
+        self._fresh = False   # a new run: the old manifest and partial file are replaced on entering
         self._fh: IO[str] | None = None
         self.spool: IO[str] | None = None   # file mode: the partial output, open for appending
 
@@ -72,13 +73,14 @@ class Manifest:
              targets: dict[str, Path] | None = None) -> "Manifest":
         """The manifest for this run: the interrupted run's, checked and with the inputs to redo
         dropped, when ``resume`` and there is one; else a new one (an old manifest and partial
-        file removed).  ``targets``: each source's output file (folder mode).  :attr:`kept` then
-        holds the entries of the inputs already done, by source name."""
+        file are removed when the run starts writing, so that nothing is lost if it cannot start).
+        ``targets``: each source's output file (folder mode).  :attr:`kept` then holds the entries
+        of the inputs already done, by source name."""
         m = cls(output, folder, settings)
         if resume and m.path.exists():
             m._resume({s.name: s for s in sources}, targets or {})
         else:
-            m._start()
+            m._fresh = True
         return m
 
     def _start(self) -> None:
@@ -86,6 +88,7 @@ class Manifest:
         if self.partial is not None:
             self.partial.unlink(missing_ok=True)
         self._write_manifest([])
+        self._fresh = False
 
     def _read(self) -> tuple[dict, list[dict]]:
         try:
@@ -175,6 +178,8 @@ class Manifest:
     # -- during the run ------------------------------------------------------------------------
 
     def __enter__(self) -> "Manifest":
+        if self._fresh:
+            self._start()
         self._fh = open(self.path, "a", encoding="utf-8")
         if self.partial is not None:
             self.spool = open(self.partial, "a", encoding="utf-8", newline="")
