@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup setup-trf demo test test-unit test-integration bench bench-factbase pg-server clean-venv dist workflow
+.PHONY: setup setup-trf demo test test-unit test-integration bench bench-factbase bench-dask pg-server clean-venv dist workflow
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (or: make PYTHON=/path/to/python3.11)"; exit 2; }
@@ -51,6 +51,10 @@ bench: $(STAMP)
 # The fact base at scale (about 40 minutes on 2 cores): ingest rates and query latencies, SQLite and PostgreSQL.
 bench-factbase: $(STAMP) pg-server
 	$(BIN)/python bench/factbase_bench.py
+
+# The Dask engine with 1 and 2 local workers against the single-process run (docs/scaling.md).
+bench-dask: $(STAMP)
+	$(BIN)/python bench/bench_dask.py
 
 # The declared workflow (project.yml, weasel): clean -> convert -> train -> evaluate -> package; each
 # step runs only when its inputs or outputs changed since its last run (checksums in project.lock).

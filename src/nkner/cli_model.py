@@ -133,6 +133,11 @@ class OutFormat(str, Enum):
     html = "html"
 
 
+class Engine(str, Enum):
+    local = "local"
+    dask = "dask"
+
+
 class CsvRows(str, Enum):
     facts = "facts"
     entities = "entities"
@@ -159,10 +164,31 @@ def extract_cmd(
     min_confidence: Optional[float] = typer.Option(None, "--min-confidence", min=0.0, max=1.0,
                                                    help="Keep only facts with at least this confidence."),
     rows: CsvRows = typer.Option(CsvRows.facts, "--rows", help="CSV: one row per fact, entity or statement."),
+    engine: Engine = typer.Option(Engine.local, "--engine", help="local: this process (--n-process for more); "
+                                  "dask: a Dask cluster (local, or --scheduler), resumable file outputs."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="--engine dask: address of your Dask "
+                                            "scheduler (e.g. tcp://10.0.0.5:8786); default: a local cluster."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="--engine dask: worker processes of the "
+                                          "local cluster (default: one per CPU); with --scheduler, wait for this "
+                                          "many workers."),
+    batch_words: Optional[int] = typer.Option(None, "--batch-words", min=1, help="--engine dask: words per task "
+                                              "(default 20000)."),
+    resume: bool = typer.Option(True, "--resume/--no-resume", help="--engine dask with -o: continue an "
+                                "interrupted run from the manifest beside the output (default), or start over."),
 ) -> None:
     """Extract entities and facts from reports (exit 0 ok, 1 some input unreadable, 2 usage/model error)."""
     from nkner.extract.batch import run
 
+    if engine is Engine.dask and n_process != 1:
+        typer.echo("nkner extract: --n-process is for the local engine; with --engine dask give --workers", err=True)
+        raise typer.Exit(2)
+    if engine is Engine.local:
+        given = [name for name, value in (("--scheduler", scheduler), ("--workers", workers),
+                                          ("--batch-words", batch_words)) if value is not None]
+        if given:
+            typer.echo(f"nkner extract: {', '.join(given)} {'needs' if len(given) == 1 else 'need'} --engine dask",
+                       err=True)
+            raise typer.Exit(2)
     if doc_date is not None:
         from nkner.pipeline.normalize.report_date import DocDateError, parse_doc_date
         try:
@@ -172,7 +198,8 @@ def extract_cmd(
             raise typer.Exit(2)
     code = run(inputs, fmt.value if fmt else None, output, str(model) if model else None, n_process, progress,
                err=sys.stderr, out=sys.stdout, doc_date=doc_date, encoding=encoding, min_confidence=min_confidence,
-               rows=rows.value)
+               rows=rows.value, engine=engine.value, scheduler=scheduler, workers=workers, batch_words=batch_words,
+               resume=resume)
     raise typer.Exit(code)
 
 

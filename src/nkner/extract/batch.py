@@ -84,8 +84,11 @@ def folder_targets(entries: list[tuple[str, Path]], folder: Path, fmt: str) -> l
 def run(paths: list[str], fmt: str | None = None, output: str | Path | None = None, model: str | None = None,
         n_process: int = 1, progress: bool = True, err: IO[str] = sys.stderr, out: IO[str] = sys.stdout,
         doc_date: str | None = None, encoding: str | None = None, min_confidence: float | None = None,
-        rows: str = "facts") -> int:
-    """Extract from every input; see the module docstring for outputs and exit codes."""
+        rows: str = "facts", engine: str = "local", scheduler: str | None = None, workers: int | None = None,
+        batch_words: int | None = None, resume: bool = True) -> int:
+    """Extract from every input; see the module docstring for outputs and exit codes.  ``engine="dask"``
+    extracts on a Dask cluster (:func:`nkner.extract.distributed.run_files`: ``scheduler``,
+    ``workers``, ``batch_words``, and ``resume`` for an interrupted run's file outputs)."""
     fmt = format_for(output, fmt, out)
     if fmt not in WRITERS:
         print(f"nkner extract: unknown format {fmt!r} (choose from {', '.join(WRITERS)})", file=err)
@@ -100,6 +103,11 @@ def run(paths: list[str], fmt: str | None = None, output: str | Path | None = No
         except InputError as exc:
             print(f"nkner extract: --encoding: {exc}", file=err)
             return EXIT_USAGE
+    if engine == "dask":
+        from nkner.extract.distributed import run_files
+        return run_files(paths, fmt, output, model, progress, err, out, doc_date=doc_date, encoding=encoding,
+                         min_confidence=min_confidence, rows=rows, scheduler=scheduler, workers=workers,
+                         batch_words=batch_words, resume=resume)
     from nkner.extract.run import ModelError
     try:
         nlp = load(model)
