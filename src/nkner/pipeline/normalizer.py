@@ -1,6 +1,8 @@
 """The normalization component: canonical names, number values and ISO dates on entity spans, and the
 report's header (its date, and a dateline's place without relations)."""
 
+import re
+
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
@@ -10,6 +12,9 @@ import nkner.pipeline.extensions  # noqa: F401
 NAMED = ("ACTOR", "LEGAL_INSTRUMENT", "LOCATION")
 #: words after a DATE span that make a duration-looking span ("a year") a relative date ("a year earlier")
 RELATIVE_AFTER = {"earlier", "ago", "later", "before", "after", "prior", "afterwards"}
+#: what follows a dateline's place before the report's first word: an optional ", date" and
+#: "(agency)", then a dash or colon (the dateline itself is found by report_date.report_header)
+DATELINE_TAIL = re.compile(r"(?:,[^\n(\-\u2013\u2014]{0,40})?\s*(?:\([^)\n]{0,40}\)\s*)?(?:--|[-\u2013\u2014:])?\s*")
 
 
 class Normalizer:
@@ -57,22 +62,51 @@ class Normalizer:
     def _apply_header(self, doc: Doc, header) -> None:
         inside = lambda s, e: any(a <= s and e <= b for a, b in header.spans)  # noqa: E731
         ents = list(doc.ents)
+        moved: dict[tuple[int, int], tuple[int, int]] = {}  # an entity that swallowed the dateline -> its rest
         if header.place:
             a, b = header.place
             hits = [e for e in ents if e.start_char < b and a < e.end_char]
-            if hits:
-                ents = [Span(doc, e.start, e.end, label="LOCATION") if e in hits and inside(e.start_char, e.end_char)
-                        else e for e in ents]
-            else:
-                span = doc.char_span(a, b, label="LOCATION", alignment_mode="strict")
-                if span is None:
+            place = doc.char_span(a, b, label="LOCATION", alignment_mode="strict")
+            kept = []
+            for e in ents:
+                if e not in hits:
+                    kept.append(e)
+                elif inside(e.start_char, e.end_char):
+                    kept.append(Span(doc, e.start, e.end, label="LOCATION"))
+                elif place is not None and e.start_char <= a and b < e.end_char:
+                    # "Seoul - Chinese authorities" read as one ACTOR: the dateline's place, and the
+                    # rest after the dateline's separator keeps the entity's label (and its relations)
+                    rest = doc.char_span(self._after_dateline(doc.text, b, e.end_char), e.end_char,
+                                         label=e.label_, alignment_mode="contract")
+                    kept.append(place)
+                    if rest is not None and len(rest):
+                        kept.append(rest)
+                        moved[(e.start_char, e.end_char)] = (rest.start_char, rest.end_char)
+                else:
+                    kept.append(e)
+            if not hits:
+                if place is None:
                     self.header_misaligned += 1
                 else:
-                    ents = filter_spans(ents + [span])
+                    kept.append(place)
+            ents = filter_spans(kept)
             doc.ents = ents
         if doc._.relations:
-            doc._.relations = [r for r in doc._.relations
-                               if not inside(*r["head"]) and not inside(*r["tail"])]
+            relations = []
+            for r in doc._.relations:
+                head, tail = moved.get(tuple(r["head"]), tuple(r["head"])), moved.get(tuple(r["tail"]), tuple(r["tail"]))
+                if not inside(*head) and not inside(*tail):
+                    relations.append({**r, "head": list(head), "tail": list(tail)} if (head, tail) != (
+                        tuple(r["head"]), tuple(r["tail"])) else r)
+            doc._.relations = relations
+
+    @staticmethod
+    def _after_dateline(text: str, place_end: int, limit: int) -> int:
+        """Where a report's first words start after the dateline's place ending at ``place_end``:
+        past the punctuation, date and agency in brackets that separate them ("Seoul - ",
+        "SEOUL, March 12 (Yonhap) -- "), never past ``limit``."""
+        m = DATELINE_TAIL.match(text, place_end, limit)
+        return m.end() if m else place_end
 
 
 @Language.factory("nkner_normalizer", assigns=["span._.canonical", "span._.norm"], requires=["doc.ents"])
