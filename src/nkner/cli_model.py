@@ -15,13 +15,14 @@ class Backbone(str, Enum):
     sm = "sm"
     smlite = "smlite"
     smner = "smner"
+    mdner = "mdner"
     trf = "trf"
 
 
 def train_cmd(
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the pipeline (required: nothing is "
                                 "overwritten by default; -o models/nkner_default replaces the shipped model)."),
-    backbone: Backbone = typer.Option(Backbone.smner, "--backbone", "-b", help="scratch | sm | smlite | smner | trf (see README)."),
+    backbone: Backbone = typer.Option(Backbone.mdner, "--backbone", "-b", help="scratch | sm | smlite | smner | mdner (the default) | trf (see README)."),
     docs: Optional[List[str]] = typer.Option(None, "--docs", help="Train on these document ids only (default: the gold of the train and dev splits; never test)."),
     seed: int = typer.Option(0, "--seed"),
     max_epochs: Optional[int] = typer.Option(None, "--max-epochs", help="Override the config's epochs."),
@@ -138,6 +139,29 @@ class Engine(str, Enum):
     dask = "dask"
 
 
+# The engine options, shared by `nkner extract` and `nkner db ingest`
+ENGINE_OPTION = typer.Option(Engine.local, "--engine", help="local: this process (--n-process for more); "
+                             "dask: a Dask cluster (local, or --scheduler), resumable file outputs.")
+SCHEDULER_OPTION = typer.Option(None, "--scheduler", help="--engine dask: address of your Dask "
+                                "scheduler (e.g. tcp://10.0.0.5:8786); default: a local cluster.")
+WORKERS_OPTION = typer.Option(None, "--workers", min=1, help="--engine dask: worker processes of the "
+                              "local cluster (default: one per CPU); with --scheduler, wait for this many workers.")
+BATCH_WORDS_OPTION = typer.Option(None, "--batch-words", min=1, help="--engine dask: words per task (default 20000).")
+
+
+def engine_usage_error(engine: Engine, n_process: int, scheduler: str | None, workers: int | None,
+                       batch_words: int | None) -> str | None:
+    """What is wrong with this combination of engine options, or None."""
+    if engine is Engine.dask and n_process != 1:
+        return "--n-process is for the local engine; with --engine dask give --workers"
+    if engine is Engine.local:
+        given = [name for name, value in (("--scheduler", scheduler), ("--workers", workers),
+                                          ("--batch-words", batch_words)) if value is not None]
+        if given:
+            return f"{', '.join(given)} {'needs' if len(given) == 1 else 'need'} --engine dask"
+    return None
+
+
 class CsvRows(str, Enum):
     facts = "facts"
     entities = "entities"
@@ -164,31 +188,20 @@ def extract_cmd(
     min_confidence: Optional[float] = typer.Option(None, "--min-confidence", min=0.0, max=1.0,
                                                    help="Keep only facts with at least this confidence."),
     rows: CsvRows = typer.Option(CsvRows.facts, "--rows", help="CSV: one row per fact, entity or statement."),
-    engine: Engine = typer.Option(Engine.local, "--engine", help="local: this process (--n-process for more); "
-                                  "dask: a Dask cluster (local, or --scheduler), resumable file outputs."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="--engine dask: address of your Dask "
-                                            "scheduler (e.g. tcp://10.0.0.5:8786); default: a local cluster."),
-    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="--engine dask: worker processes of the "
-                                          "local cluster (default: one per CPU); with --scheduler, wait for this "
-                                          "many workers."),
-    batch_words: Optional[int] = typer.Option(None, "--batch-words", min=1, help="--engine dask: words per task "
-                                              "(default 20000)."),
+    engine: Engine = ENGINE_OPTION,
+    scheduler: Optional[str] = SCHEDULER_OPTION,
+    workers: Optional[int] = WORKERS_OPTION,
+    batch_words: Optional[int] = BATCH_WORDS_OPTION,
     resume: bool = typer.Option(True, "--resume/--no-resume", help="--engine dask with -o: continue an "
                                 "interrupted run from the manifest beside the output (default), or start over."),
 ) -> None:
     """Extract entities and facts from reports (exit 0 ok, 1 some input unreadable, 2 usage/model error)."""
     from nkner.extract.batch import run
 
-    if engine is Engine.dask and n_process != 1:
-        typer.echo("nkner extract: --n-process is for the local engine; with --engine dask give --workers", err=True)
+    problem = engine_usage_error(engine, n_process, scheduler, workers, batch_words)
+    if problem:
+        typer.echo(f"nkner extract: {problem}", err=True)
         raise typer.Exit(2)
-    if engine is Engine.local:
-        given = [name for name, value in (("--scheduler", scheduler), ("--workers", workers),
-                                          ("--batch-words", batch_words)) if value is not None]
-        if given:
-            typer.echo(f"nkner extract: {', '.join(given)} {'needs' if len(given) == 1 else 'need'} --engine dask",
-                       err=True)
-            raise typer.Exit(2)
     if doc_date is not None:
         from nkner.pipeline.normalize.report_date import DocDateError, parse_doc_date
         try:

@@ -39,20 +39,22 @@ def smallest_doc():
 
 
 @pytest.fixture(scope="module")
-def smner_one_epoch(tmp_path_factory, smallest_doc):
-    from nkner.training.train import train
+def default_one_epoch(tmp_path_factory, smallest_doc):
+    """The shipped backbone (mdner), one epoch."""
+    from nkner.training.train import DEFAULT_BACKBONE, train
 
-    return train(smallest_doc, tmp_path_factory.mktemp("smner") / "m", backbone="smner", max_epochs=1)
+    return train(smallest_doc, tmp_path_factory.mktemp(DEFAULT_BACKBONE) / "m", backbone=DEFAULT_BACKBONE,
+                 max_epochs=1)
 
 
-@pytest.mark.parametrize("backbone,has_triggers", [("smner", True), ("smlite", False)])
-def test_one_epoch_training_writes_a_loadable_pipeline(tmp_path, smallest_doc, smner_one_epoch, backbone,
+@pytest.mark.parametrize("backbone,has_triggers", [("mdner", True), ("smlite", False)])
+def test_one_epoch_training_writes_a_loadable_pipeline(tmp_path, smallest_doc, default_one_epoch, backbone,
                                                        has_triggers):
     from nkner.pipeline.features import ALLOWED
     from nkner.schema import LABEL_NAMES
     from nkner.training.train import data_hash, train
 
-    out = smner_one_epoch if backbone == "smner" else train(smallest_doc, tmp_path / "m", backbone=backbone,
+    out = default_one_epoch if backbone == "mdner" else train(smallest_doc, tmp_path / "m", backbone=backbone,
                                                             max_epochs=1)
     nlp = spacy.load(out)
     names = nlp.pipe_names
@@ -72,6 +74,10 @@ def test_one_epoch_training_writes_a_loadable_pipeline(tmp_path, smallest_doc, s
     # no temporary training path in the saved config
     assert nlp.config["paths"]["train"] is None and nlp.config["paths"]["dev"] is None
     assert "/tmp" not in (out / "config.cfg").read_text()
+    if backbone == "mdner":  # this machine's install path of en_core_web_md is not kept either
+        assert nlp.config["paths"]["md_model"] == "en_core_web_md"
+        assert "site-packages" not in (out / "config.cfg").read_text()
+        assert nlp.vocab.vectors.shape == (20000, 300)  # the pipeline carries the vectors it reads
     doc = nlp("In March 2012, Chinese authorities forcibly repatriated 31 North Korean refugees.")
     assert all(e.label_ in LABEL_NAMES for e in doc.ents)
     spans = {(e.start_char, e.end_char): e.label_ for e in doc.ents}
@@ -80,12 +86,12 @@ def test_one_epoch_training_writes_a_loadable_pipeline(tmp_path, smallest_doc, s
         assert r["type"] in ALLOWED[(head, tail)]
 
 
-def test_scorer_reports_labels_event_types_and_relations(smallest_doc, smner_one_epoch):
+def test_scorer_reports_labels_event_types_and_relations(smallest_doc, default_one_epoch):
     from spacy.training import Example
 
     from nkner.corpus.convert import to_spacy
 
-    nlp = spacy.load(smner_one_epoch)
+    nlp = spacy.load(default_one_epoch)
     gold = to_spacy(smallest_doc[0])
     scores = nlp.evaluate([Example(nlp.make_doc(gold.text), gold)])
     assert set(scores["ents_per_type"]) <= {"ACTOR", "LEGAL_INSTRUMENT", "NUMBER", "EVENT", "DATE", "LOCATION"}
@@ -105,15 +111,16 @@ def test_scorer_reports_labels_event_types_and_relations(smallest_doc, smner_one
     assert 0 < rel_scores["rel_micro_f"] <= 1
 
 
-def test_spacy_train_on_the_config_builds_the_same_weights(tmp_path, smallest_doc, smner_one_epoch):
-    from nkner.training.train import config_path, write_docbin
+def test_spacy_train_on_the_config_builds_the_same_weights(tmp_path, smallest_doc, default_one_epoch):
+    from nkner.training.train import DEFAULT_BACKBONE, config_path, md_model_path, write_docbin
 
     write_docbin(smallest_doc, tmp_path / "gold.spacy")
-    res = subprocess.run([sys.executable, "-m", "spacy", "train", str(config_path("smner")),
+    res = subprocess.run([sys.executable, "-m", "spacy", "train", str(config_path(DEFAULT_BACKBONE)),
+                          "--paths.md_model", md_model_path(),
                           "--paths.train", str(tmp_path / "gold.spacy"), "--paths.dev", str(tmp_path / "gold.spacy"),
                           "--training.max_epochs", "1", "--output", str(tmp_path / "out")],
                          capture_output=True, text=True)
     assert res.returncode == 0, res.stderr[-2000:]
     direct = state_hashes(tmp_path / "out" / "model-last")
     assert len(direct) == len(STATE)
-    assert direct == state_hashes(smner_one_epoch)
+    assert direct == state_hashes(default_one_epoch)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 #: the installed model package's import name: ``spacy package`` names it ``<lang>_<meta name>``, and
 #: ``nkner train`` names the default ``nkner_<backbone>`` (project.yml's ``package`` var)
-MODEL_PACKAGE = "en_nkner_smner"
+MODEL_PACKAGE = "en_nkner_mdner"
 #: the model in a checkout (absent when nkner is installed from its wheel)
 CHECKOUT_MODEL = Path(__file__).resolve().parents[3] / "models" / "nkner_default"
 

@@ -190,7 +190,7 @@ def run_split(backbones: list[str], split: str = "test", baselines: bool = True,
     import spacy
 
     from nkner.corpus.store import load
-    from nkner.training.train import train, training_documents
+    from nkner.training.train import record_split_scores, train, training_documents
 
     if split not in ("dev", "test"):
         raise ValueError(f"score on dev (to choose) or test (to report), not {split!r}")
@@ -215,6 +215,8 @@ def run_split(backbones: list[str], split: str = "test", baselines: bool = True,
             total["per_genre"] = genres
             total["seconds"] = round(time.time() - t0, 1)
             result["systems"][f"nkner ({b})"] = total
+            if save_dir:  # the saved pipeline's meta carries the scores it got here
+                record_split_scores(out, total, result["protocol"], result["date"])
             progress(f"{b}: ents F {total['ents_strict']['f']:.3f}, rel F {total['relations']['f']:.3f}")
         if baselines:
             for name, pred in (("rules only", rules_predictor()), ("en_core_web_sm (labels mapped)", sm_predictor())):

@@ -24,7 +24,7 @@ from spacy.language import Language
 from spacy.util import load_config
 
 from nkner import __version__
-from nkner.atomic import atomic_directory, atomic_write_bytes
+from nkner.atomic import atomic_directory, atomic_write_bytes, atomic_write_text
 from nkner.corpus.convert import AlignmentReport, to_docbin
 from nkner.corpus.store import REPO_ROOT, Document
 from nkner.schema import SCHEMA_VERSION
@@ -39,9 +39,9 @@ BACKBONES = {
     "mdner": "configs/mdner.cfg",
     "trf": "configs/trf.cfg",
 }
-DEFAULT_BACKBONE = "smner"
+DEFAULT_BACKBONE = "mdner"
 #: labels whose pattern rules run before the NER in the default config (``[components.pattern_rules]
-#: labels``): none since the multi-genre training data, chosen on the dev split (see configs/smner.cfg)
+#: labels``): none since the multi-genre training data, chosen on the dev split (see configs/smner.cfg and configs/mdner.cfg)
 DEFAULT_RULES: tuple[str, ...] = ()
 #: the components fitted in initialize, and the meta field that records their number of examples
 FITTED = {"nkner_event_triggers": "trigger_examples", "nkner_event_typer": "event_examples",
@@ -130,6 +130,27 @@ def gold_docs_for(nlp: Language, docs: list[Document]):
 EVALUATION_JSON = REPO_ROOT / "docs" / "evaluation.json"
 
 
+def summary_scores(s: dict) -> dict:
+    """The headline figures of one system's evaluation summary (LODO or a held-out split)."""
+    return {"ents_f": s["ents_strict"]["f"], "ents_p": s["ents_strict"]["p"], "ents_r": s["ents_strict"]["r"],
+            "ents_per_type_f": {k: v["f"] for k, v in s["per_label_strict"].items()},
+            "event_type_accuracy": s["event_type_accuracy"], "relations_f": s["relations"]["f"],
+            "relations_per_type_f": {k: v["f"] for k, v in s["per_relation"].items()}}
+
+
+def record_split_scores(model_dir: Path, summary: dict, protocol: str, date: str) -> dict:
+    """Put a held-out split's scores of the pipeline at ``model_dir`` into its meta: ``performance``
+    (the keys of spaCy's ``Scorer``) and ``nkner.split_scores`` (with the protocol); returns them.
+    ``nkner evaluate --split S --save-models DIR`` does this for every pipeline it saves."""
+    scores = {"protocol": protocol, "date": date, **summary_scores(summary)}
+    path = Path(model_dir) / "meta.json"
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    meta["performance"] = performance(scores)
+    meta.setdefault("nkner", {})["split_scores"] = scores
+    atomic_write_text(path, json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+    return scores
+
+
 def lodo_scores(backbone: str, report_json: Path = EVALUATION_JSON) -> dict | None:
     """This backbone's leave-one-document-out scores from the evaluation report, if it has them.
 
@@ -141,11 +162,7 @@ def lodo_scores(backbone: str, report_json: Path = EVALUATION_JSON) -> dict | No
     except (OSError, KeyError, ValueError):
         return None
     return {"protocol": "leave-one-document-out on the gold (docs/evaluation.md); each fold trained without "
-                        "the document it scores", "date": s.get("date", report.get("date")),
-            "ents_f": s["ents_strict"]["f"], "ents_p": s["ents_strict"]["p"], "ents_r": s["ents_strict"]["r"],
-            "ents_per_type_f": {k: v["f"] for k, v in s["per_label_strict"].items()},
-            "event_type_accuracy": s["event_type_accuracy"], "relations_f": s["relations"]["f"],
-            "relations_per_type_f": {k: v["f"] for k, v in s["per_relation"].items()}}
+                        "the document it scores", "date": s.get("date", report.get("date")), **summary_scores(s)}
 
 
 def write_docbin(docs: list[Document], path: Path) -> AlignmentReport:
@@ -252,7 +269,7 @@ def write_provenance(nlp: Language, docs: list[Document], backbone: str, seed: i
 
 
 def performance(lodo: dict) -> dict:
-    """LODO scores under the keys of spaCy's ``Scorer`` and of the components' ``score``."""
+    """LODO (or held-out split) scores under the keys of spaCy's ``Scorer`` and of the components' ``score``."""
     return {"ents_p": lodo["ents_p"], "ents_r": lodo["ents_r"], "ents_f": lodo["ents_f"],
             "ents_per_type": {k: {"f": v} for k, v in lodo["ents_per_type_f"].items()},
             "event_type_acc": lodo["event_type_accuracy"], "rel_micro_f": lodo["relations_f"],
