@@ -255,3 +255,34 @@ def test_a_model_the_workers_cannot_load_is_a_usage_error(inputs, tmp_path, clus
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no manifest left for a run that never started
     res = nkner(inputs["good"], "--engine", "dask", "--model", tmp_path / "no-model")  # local: checked first
     assert res.returncode == 2 and "no nkner pipeline at" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_db_ingest_on_the_cluster_stores_what_the_local_engine_stores(inputs, tmp_path, cluster):
+    """`nkner db ingest DIR --engine dask --scheduler ADDRESS` fills the fact base with the same reports,
+    entities, facts and statements (sentences included) as the local engine; bad inputs are named."""
+    import sqlalchemy as sa
+
+    def rows(db: Path) -> dict[str, list[tuple]]:
+        eng = sa.create_engine(f"sqlite:///{db}")
+        with eng.connect() as conn:
+            got = {t: sorted(tuple(map(str, r)) for r in conn.execute(sa.text(f"SELECT * FROM {t}")))
+                   for t in ("reports", "entities", "facts", "statements")}
+        eng.dispose()
+        for t in got:  # ingestion times differ between the two runs
+            got[t] = [tuple(v for v in r if not v.startswith("20") or len(v) < 19) for r in got[t]]
+        return got
+
+    def ingest(*args) -> subprocess.CompletedProcess:
+        return subprocess.run([NKNER, "db", "ingest", str(inputs["mixed"]), "--no-progress", "--no-group", *args],
+                              capture_output=True, text=True, timeout=300)
+
+    local, dask_db = tmp_path / "local.sqlite", tmp_path / "dask.sqlite"
+    res = ingest("--db", str(local))
+    assert res.returncode == 1 and "bad.txt" in res.stderr, res.stderr
+    res = ingest("--db", str(dask_db), "--engine", "dask", "--scheduler", cluster.scheduler.address)
+    assert res.returncode == 1 and "bad.txt" in res.stderr, res.stderr
+    want, got = rows(local), rows(dask_db)
+    assert want["facts"] and want["reports"]
+    assert got == want
+    bad = ingest("--db", str(tmp_path / "x.sqlite"), "--workers", "2")
+    assert bad.returncode == 2 and "--workers needs --engine dask" in bad.stderr

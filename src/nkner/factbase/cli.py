@@ -15,6 +15,9 @@ from typing import Iterator, List, Optional
 
 import typer
 
+from nkner.cli_model import (BATCH_WORDS_OPTION, ENGINE_OPTION, SCHEDULER_OPTION, WORKERS_OPTION, Engine,
+                             engine_usage_error)
+
 db_app = typer.Typer(no_args_is_help=True,
                      help="The fact base: store extraction results, query them, draw a timeline, browse them.")
 
@@ -30,6 +33,7 @@ def _fail(msg: str, code: int = 2) -> typer.Exit:
 @contextmanager
 def _reported() -> Iterator[None]:
     """A database, model or filter problem as its message on stderr and exit 2."""
+    from nkner.extract.distributed import EngineError
     from nkner.extract.run import ModelError
     from nkner.factbase.query import QueryError
     from nkner.factbase.schema import FactBaseError
@@ -37,7 +41,7 @@ def _reported() -> Iterator[None]:
 
     try:
         yield
-    except (FactBaseError, QueryError, ModelError, FileNotFoundError) as exc:
+    except (FactBaseError, QueryError, ModelError, EngineError, FileNotFoundError) as exc:
         raise _fail(str(exc))
     except sa.exc.OperationalError as exc:
         raise _fail(f"database error: {str(exc.orig).strip().splitlines()[0]}")
@@ -66,6 +70,10 @@ def ingest_cmd(
     model: Optional[Path] = typer.Option(None, "--model", "-m", help="Pipeline folder (default: the shipped model)."),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Codec of plain-text inputs without a BOM."),
     n_process: int = typer.Option(1, "--n-process", "-n", min=1, help="Processes for spaCy's nlp.pipe."),
+    engine: Engine = ENGINE_OPTION,
+    scheduler: Optional[str] = SCHEDULER_OPTION,
+    workers: Optional[int] = WORKERS_OPTION,
+    batch_words: Optional[int] = BATCH_WORDS_OPTION,
     replace: bool = typer.Option(False, "--replace", help="Replace reports already stored with the same text and "
                                  "model version (e.g. to set --publisher or --doc-date)."),
     group: bool = typer.Option(True, "--group/--no-group", help="Recompute the event groups afterwards "
@@ -77,6 +85,9 @@ def ingest_cmd(
 
     if bool(inputs) == bool(from_jsonl):
         raise _fail("give either input files/folders or --from-jsonl FILE")
+    problem = engine_usage_error(engine, n_process, scheduler, workers, batch_words)
+    if problem:
+        raise _fail(problem)
     _check_date(doc_date, "--doc-date")
     with _reported():
         if from_jsonl:
@@ -85,7 +96,8 @@ def ingest_cmd(
         else:
             summary = ing.ingest_paths(db, list(inputs), model=str(model) if model else None, doc_date=doc_date,
                                        publisher=publisher, encoding=encoding, n_process=n_process,
-                                       replace=replace, group=group, progress=progress)
+                                       replace=replace, group=group, progress=progress, engine=engine.value,
+                                       scheduler=scheduler, workers=workers, batch_words=batch_words)
     typer.echo(summary.line(), err=True)
     raise typer.Exit(1 if summary.errors else 0)
 

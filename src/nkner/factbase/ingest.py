@@ -535,30 +535,46 @@ def ingest_jsonl(db: str | Engine | None, path: str | Path, **options) -> Ingest
 def ingest_paths(db: str | Engine | None, paths: list[str], model: str | None = None, doc_date: str | None = None,
                  publisher: str | None = None, encoding: str | None = None, n_process: int = 1,
                  replace: bool = False, group: bool = True, progress: bool = False,
-                 err: IO[str] | None = None, group_limit: int | None = GROUP_LIMIT) -> IngestSummary:
+                 err: IO[str] | None = None, group_limit: int | None = GROUP_LIMIT, engine: str = "local",
+                 scheduler: str | None = None, workers: int | None = None,
+                 batch_words: int | None = None) -> IngestSummary:
     """Extract from files and folders (as ``nkner extract`` does) and store the results.  Inputs that
-    cannot be read are listed in the summary's errors; the others are stored."""
+    cannot be read are listed in the summary's errors; the others are stored.  ``engine``: "local"
+    (this process, ``n_process`` for spaCy's nlp.pipe) or "dask" (a local Dask cluster of ``workers``
+    processes, or the cluster at ``scheduler``: :func:`nkner.extract.distributed.iter_results`)."""
+    from nkner.extract.facts import merge_chunks
     from nkner.extract.inputs import discover, read_text
-    from nkner.extract.run import Chunked, load, process_sources
 
-    nlp = load(model)
+    if engine not in ("local", "dask"):
+        raise ValueError(f"engine must be 'local' or 'dask', not {engine!r}")
+    if engine == "local":
+        from nkner.extract.run import Chunked, load, process_sources
+
+        nlp = load(model)
     S.open_db(db)  # a bad base fails before the extraction starts
     sources, missing = discover(paths, encoding=encoding)
+
+    def with_text(obj: dict, source) -> tuple[dict, str | None]:
+        if "error" in obj:
+            return obj, None
+        return obj, obj.get("text") or read_text(source.path, source.encoding)
 
     def items() -> Iterator[tuple[dict, str | None]]:
         for name, msg in missing:
             yield {"source": name, "error": msg}, None
+        if engine == "dask":
+            from nkner.extract.distributed import DEFAULT_BATCH_WORDS, iter_results
+
+            results = iter_results(sources, model, scheduler=scheduler, workers=workers, doc_date=doc_date,
+                                   encoding=encoding, batch_words=batch_words or DEFAULT_BATCH_WORDS)
+            for source, obj in zip(sources, results):  # one result per source, in input order
+                yield with_text(obj, source)
+            return
         for item in process_sources(sources, nlp, n_process=n_process, doc_date=doc_date):
-            if not isinstance(item, Chunked):
+            if isinstance(item, Chunked):
+                yield with_text(merge_chunks(item.header, item.chunks), item.source)
+            else:
                 yield item, None
-                continue
-            obj = dict(item.header, entities=[], facts=[], statements=[])
-            for e, f, s in item.chunks:
-                obj["entities"] += e
-                obj["facts"] += f
-                obj["statements"] += s
-            text = item.header.get("text") or read_text(item.path, item.source.encoding)
-            yield obj, text
 
     try:
         return ingest_items(db, items(), publisher=publisher, doc_date=doc_date, replace=replace, group=group,
