@@ -49,4 +49,13 @@ def test_config_and_meta_agree_with_the_learned_state():
     assert nlp.config["paths"]["train"] is None and nlp.config["paths"]["dev"] is None
     assert meta["event_examples"] == nlp.get_pipe("nkner_event_typer").n_examples
     assert meta["relation_candidates"] == rel.n_examples
-    assert nlp.meta["performance"]["rel_micro_f"] == pytest.approx(meta["lodo_scores"]["relations_f"])
+    # its scores are those of the test split it never saw, as docs/evaluation-test.json has them
+    scores = meta["split_scores"]
+    assert "scored on the test split" in scores["protocol"]
+    report = json.loads((MODEL.parents[1] / "docs" / "evaluation-test.json").read_text(encoding="utf-8"))
+    system = report["systems"][f"nkner ({meta['backbone']})"]
+    assert scores["relations_f"] == system["relations"]["f"] and scores["ents_f"] == system["ents_strict"]["f"]
+    assert nlp.meta["performance"]["rel_micro_f"] == pytest.approx(scores["relations_f"])
+    assert nlp.meta["performance"]["ents_f"] == pytest.approx(scores["ents_f"])
+    # trained on train + dev only: no test document among its training documents
+    assert not set(meta["training_documents"]) & set(report["documents"])
