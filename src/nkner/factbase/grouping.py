@@ -22,15 +22,18 @@ Pair score (:func:`pair_score`, in [0, 1]):
   help on the pair set.
 
 Grouping (:func:`group_facts`): average linkage (UPGMA) over the pair scores, one event type at a
-time, written here over numpy rather than with ``scipy.cluster.hierarchy`` because two rules do
-not fit scipy's: a pair of facts from the **same report** is neither evidence for nor against
-(it is left out of the averages: a report's repeated mentions join one group only through other
-reports' facts), and a cannot-link pair (incompatible times) forbids the merge of the clusters
-holding its two facts.  Two clusters merge while their average cross score reaches the
-threshold, best pair first; ties go to the pair whose members come first in ``fact_id`` order, and
-the facts are sorted by ``fact_id`` first, so the result does not depend on the input order.
-Average rather than single linkage: single linkage (union-find over pairs above the threshold)
-chains unrelated events through vague facts ("China returned North Koreans", no time or place).
+time, written here rather than with ``scipy.cluster.hierarchy`` because two rules do not fit
+scipy's: a pair of facts from the **same report** is neither evidence for nor against (it is left
+out of the averages: a report's repeated mentions join one group only through other reports'
+facts), and a cannot-link pair (incompatible times) forbids the merge of the clusters holding its
+two facts.  Two clusters merge while their average cross score reaches the threshold, best pair
+first; ties go to the pair whose members come first in ``fact_id`` order, and the facts are sorted
+by ``fact_id`` first, so the result does not depend on the input order.  Average rather than single
+linkage: single linkage (union-find over pairs above the threshold) chains unrelated events
+through vague facts ("China returned North Koreans", no time or place).  Only the pairs that can
+reach the threshold are scored up front (:mod:`nkner.factbase.blocking`) and the merges run over
+that sparse graph (:class:`_Agglomeration`), with the same result as over the full matrix of
+pair scores (docs/grouping.md, "Scale").
 
 Figures (ACLED's practice; :func:`figure_interval`, :func:`reconcile_figures`): vague plurals
 count at their lowest credible value ("tens" 10, "dozens" 12, "hundreds" 100, "thousands" 1,000,
@@ -46,16 +49,18 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import heapq
 import math
 import re
 from datetime import date
 from pathlib import Path
 
-import numpy as np
 from spacy.lang.en.stop_words import STOP_WORDS
 
 __all__ = [
-    "ABOUT_TOLERANCE", "DEFAULT_THRESHOLD", "FEATURES", "MAX_GAP_DAYS", "MISSING_VALUE", "MODEL", "REPORT_HORIZON_DAYS",
+    "ABOUT_TOLERANCE", "COMPATIBLE_SLACK", "DEFAULT_THRESHOLD", "DISJOINT_SHARE", "FEATURES", "MAX_GAP_DAYS",
+    "MISSING_VALUE", "MODEL", "PRECISION", "PRECISION_ELSE", "REPORT_HORIZON_DAYS", "REPORT_SAME_DAYS",
+    "report_similarity",
     "feature_vector", "prepare", "prepared_features",
     "fact_records", "figure_interval", "group_facts", "iso_interval", "pair_features", "pair_score",
     "reconcile_figures", "headline_figure", "score_features", "vague_plural_value",
@@ -72,8 +77,13 @@ MODEL = {"intercept": -11.7624,
 DEFAULT_THRESHOLD = 0.59
 
 MAX_GAP_DAYS = 45          # disjoint time values further apart than this: different events
+PRECISION = ((31, 1.0), (366, 0.75), (3 * 366, 0.5))   # (periods of at most this many days, precision)
+PRECISION_ELSE = 0.25      # the precision of a longer period
+DISJOINT_SHARE = 0.6       # close but disjoint periods score this share of their precision, less with the gap
+REPORT_SAME_DAYS = 14      # report dates this close score 1
 REPORT_HORIZON_DAYS = 365  # report dates this far apart (or more) say nothing for the same event
 ABOUT_TOLERANCE = 0.15     # "about 500" is compatible with 425..575
+COMPATIBLE_SLACK = 1e-9    # relative slack of the figures' compatibility test (float rounding)
 _OPEN_START, _OPEN_END = date(1, 1, 1), date(9999, 12, 31)
 
 # --------------------------------------------------------------------------------------------
@@ -128,11 +138,18 @@ def _time_similarity(a: tuple[date, date], b: tuple[date, date]) -> float | None
     gap = max((b[0] - a[1]).days, (a[0] - b[1]).days, 0)
     if gap > MAX_GAP_DAYS:
         return None
-    wider = max((a[1] - a[0]).days, (b[1] - b[0]).days) + 1
-    precision = 1.0 if wider <= 31 else 0.75 if wider <= 366 else 0.5 if wider <= 3 * 366 else 0.25
+    precision = _precision(max((a[1] - a[0]).days, (b[1] - b[0]).days) + 1)
     if gap == 0:
         return precision
-    return precision * 0.6 * (1 - gap / (MAX_GAP_DAYS + 1))
+    return precision * DISJOINT_SHARE * (1 - gap / (MAX_GAP_DAYS + 1))
+
+
+def _precision(days: int) -> float:
+    """How precise a period of ``days`` days is (PRECISION)."""
+    for most, value in PRECISION:
+        if days <= most:
+            return value
+    return PRECISION_ELSE
 
 
 def _time_feature(ia: list, ib: list) -> tuple[float | None, bool]:
@@ -150,10 +167,14 @@ def _report_feature(ia: tuple[date, date] | None, ib: tuple[date, date] | None) 
     REPORT_HORIZON_DAYS (most reports of one event come out within weeks); None if one is undated."""
     if ia is None or ib is None:
         return None
-    gap = max((ib[0] - ia[1]).days, (ia[0] - ib[1]).days, 0)
-    if gap <= 14:
+    return report_similarity(max((ib[0] - ia[1]).days, (ia[0] - ib[1]).days, 0))
+
+
+def report_similarity(gap_days: int) -> float:
+    """The report feature of two report dates ``gap_days`` apart."""
+    if gap_days <= REPORT_SAME_DAYS:
         return 1.0
-    return max(0.0, 1 - (gap - 14) / (REPORT_HORIZON_DAYS - 14))
+    return max(0.0, 1 - (gap_days - REPORT_SAME_DAYS) / (REPORT_HORIZON_DAYS - REPORT_SAME_DAYS))
 
 
 # --------------------------------------------------------------------------------------------
@@ -222,7 +243,7 @@ def _compatible(figs: list[dict]) -> tuple[bool, tuple[dict, dict] | None]:
     ivs = [(figure_interval(f), f) for f in figs]
     lo_iv, lo_f = max(ivs, key=lambda t: t[0][0])
     hi_iv, hi_f = min(ivs, key=lambda t: t[0][1])
-    if lo_iv[0] <= hi_iv[1] * (1 + 1e-9):
+    if lo_iv[0] <= hi_iv[1] * (1 + COMPATIBLE_SLACK):
         return True, None
     return False, (lo_f, hi_f)
 
@@ -338,51 +359,200 @@ def _group_id(fact_ids: list[str]) -> str:
     return "g" + hashlib.sha1("\n".join(sorted(fact_ids)).encode("utf-8")).hexdigest()[:16]
 
 
-def _cluster(facts: list[dict], threshold: float, score) -> list[tuple[list[int], float]]:
-    """Average linkage over one event type's facts (sorted by fact_id); (member indices, lowest
-    merge score) per cluster."""
-    n = len(facts)
-    S = np.zeros((n, n))          # sum of cross scores between clusters i and j
-    C = np.zeros((n, n))          # number of scored (different-report) cross pairs
-    block = np.zeros((n, n), dtype=bool)
-    prepared = [prepare(f) for f in facts]
-    for i in range(n):
-        for j in range(i + 1, n):
-            if facts[i]["report_id"] == facts[j]["report_id"]:
+def _edges(prepared: list[dict], reports: list[str], threshold: float, score) -> dict[tuple[int, int], float]:
+    """The pairs (i < j) of facts of different reports, compatible times and a score of at least
+    ``max(threshold, 0)``, with their scores.  With the committed model, only the candidates of
+    :func:`nkner.factbase.blocking.candidate_pairs` are scored (a superset of these pairs); with
+    another score, every pair."""
+    from nkner.factbase import blocking
+
+    floor = max(threshold, 0.0)
+    if score is score_features:
+        chunks = blocking.candidate_pairs(prepared, reports, threshold)
+    else:
+        chunks = blocking.all_pairs(reports)
+    edges: dict[tuple[int, int], float] = {}
+    for I, J in chunks:
+        for i, j in zip(I.tolist(), J.tolist()):
+            i, j = (i, j) if i < j else (j, i)
+            if (i, j) in edges:
                 continue
             feats = prepared_features(prepared[i], prepared[j])
             if feats["incompatible"]:
-                block[i, j] = block[j, i] = True
                 continue
             s = score(feats)
-            S[i, j] = S[j, i] = s
-            C[i, j] = C[j, i] = 1
-    members = {i: [i] for i in range(n)}
-    low = {i: 1.0 for i in range(n)}
-    alive = np.ones(n, dtype=bool)
-    while True:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            avg = np.where((C > 0) & ~block, S / np.where(C > 0, C, 1), -1.0)
-        avg[~alive, :] = -1.0
-        avg[:, ~alive] = -1.0
-        np.fill_diagonal(avg, -1.0)
-        best = float(avg.max()) if n else -1.0
-        if best < threshold or best < 0:
-            break
-        i, j = (int(x) for x in np.unravel_index(int(np.argmax(avg)), avg.shape))
-        i, j = min(i, j), max(i, j)
-        S[i, :] += S[j, :]
-        S[:, i] += S[:, j]
-        C[i, :] += C[j, :]
-        C[:, i] += C[:, j]
-        block[i, :] |= block[j, :]
-        block[:, i] |= block[:, j]
-        S[i, i] = C[i, i] = 0
-        alive[j] = False
-        S[j, :] = S[:, j] = C[j, :] = C[:, j] = 0
-        members[i] = sorted(members[i] + members.pop(j))
-        low[i] = min(low[i], low.pop(j), best)
-    return [(members[i], round(low[i], 6)) for i in sorted(members)]
+            if s >= floor:
+                edges[i, j] = s
+    return edges
+
+
+def _cluster(facts: list[dict], threshold: float, score) -> list[tuple[list[int], float]]:
+    """Average linkage over one event type's facts (sorted by fact_id); (member indices, lowest
+    merge score) per cluster.  See :class:`_Agglomeration`."""
+    prepared = [prepare(f) for f in facts]
+    reports = [f["report_id"] for f in facts]
+    edges = _edges(prepared, reports, threshold, score)
+    return _Agglomeration(prepared, reports, edges, max(threshold, 0.0), score).run()
+
+
+_BLOCKED = ("E", 0.0, 0, True)
+
+
+class _Agglomeration:
+    """Average linkage (UPGMA) over a sparse graph, with the same merges as over the full matrix.
+
+    The full-matrix algorithm keeps, for every two clusters, the sum S and count C of their cross
+    pair scores (pairs of one report left out) and whether a cross pair has incompatible times (a
+    cannot-link), and merges the two clusters of best average S / C while it reaches the threshold,
+    ties to the clusters whose first members come first.  Two clusters can only average at least
+    the threshold if one of their cross pairs scores at least it (an *edge*), so only clusters
+    joined by an edge (*neighbours*) are ever compared.  When clusters u and v merge, the new
+    cluster's link to a neighbour x is S(u, x) + S(v, x): the same floating-point sum the matrix
+    would hold.  A part that was no neighbour (say v and x) has no edge, so its average is below
+    the threshold; the link is then kept *lazy* (an expression of known sums and pending parts) as
+    long as its known parts alone average below the threshold, since it cannot reach it either,
+    and is evaluated only when it might.  A pending part is summed from its facts' pair scores in
+    the order of the merges that built the two clusters (the later-made cluster splits first), so
+    every evaluated sum is bit for bit the matrix's, and ties break the same way."""
+
+    def __init__(self, prepared, reports, edges, floor, score):
+        n = len(prepared)
+        self.prepared, self.reports, self.edges, self.floor, self.score = prepared, reports, edges, floor, score
+        self.kids: list[tuple[int, int] | None] = [None] * n   # node -> the two nodes it merged (None: a fact)
+        self.born: list[int] = [-1] * n                           # node -> merge step that made it
+        self.rep: list[int] = list(range(n))                      # node -> its first member (tie order)
+        self.size: list[int] = [1] * n
+        self.low: list[float] = [1.0] * n
+        # node -> neighbour -> link: ("E", sum, count, cannot-link) or ("L", expression, known sum,
+        # known count, pending pairs)
+        self.nbr: list[dict | None] = [{} for _ in range(n)]
+        self.heap = []
+        for (i, j), s in edges.items():
+            self.nbr[i][j] = self.nbr[j][i] = ("E", s, 1, False)
+            self.heap.append((-s, i, j, i, j))
+        heapq.heapify(self.heap)
+
+    # ---------------------------------------------------------------- sums of clusters never linked
+    def _leaves(self, node: int) -> list[int]:
+        out, stack = [], [node]
+        while stack:
+            k = stack.pop()
+            if self.kids[k] is None:
+                out.append(k)
+            else:
+                stack.extend(self.kids[k])
+        return out
+
+    def _leaf_score(self, i: int, j: int) -> float:
+        if self.reports[i] == self.reports[j]:
+            return 0.0
+        key = (i, j) if i < j else (j, i)
+        s = self.edges.get(key)
+        return s if s is not None else self.score(prepared_features(self.prepared[i], self.prepared[j]))
+
+    def _cross(self, u: int, v: int) -> tuple:
+        """The exact link of two clusters that were never neighbours."""
+        P, R = self.prepared, self.reports
+        lu, lv = self._leaves(u), self._leaves(v)
+        tu = [i for i in lu if P[i]["intervals"]]
+        tv = [j for j in lv if P[j]["intervals"]]
+        for i in tu:
+            for j in tv:
+                if R[i] != R[j] and _time_feature(P[i]["intervals"], P[j]["intervals"])[1]:
+                    return _BLOCKED
+        count = sum(R[i] != R[j] for i in lu for j in lv)
+        kids, born = self.kids, self.born
+        stack, vals = [(u, v, False)], []
+        while stack:
+            a, b, combine = stack.pop()
+            if combine:
+                y, x = vals.pop(), vals.pop()
+                vals.append(x + y)
+            elif kids[a] is None and kids[b] is None:
+                vals.append(self._leaf_score(a, b))
+            elif born[a] > born[b]:
+                stack += [(a, b, True), (kids[a][1], b, False), (kids[a][0], b, False)]
+            else:
+                stack += [(a, b, True), (a, kids[b][1], False), (a, kids[b][0], False)]
+        return ("E", vals[0], count, False)
+
+    def _evaluate(self, expr) -> tuple:
+        """A lazy link's exact value."""
+        stack, vals = [(expr, False)], []
+        while stack:
+            e, combine = stack.pop()
+            if combine:
+                y, x = vals.pop(), vals.pop()
+                vals.append(_BLOCKED if x[3] or y[3] else ("E", x[1] + y[1], x[2] + y[2], False))
+            elif e[0] == "+":
+                stack += [(e, True), (e[2], False), (e[1], False)]
+            elif e[0] == "?":
+                vals.append(self._cross(e[1], e[2]))
+            else:
+                vals.append(e)
+        return vals[0]
+
+    def _combine(self, a, b, u: int, v: int, x: int) -> tuple:
+        """The link of u+v to x from the links of u and v to x (None: no neighbours)."""
+        if (a is not None and a[0] == "E" and a[3]) or (b is not None and b[0] == "E" and b[3]):
+            return _BLOCKED
+        parts = []
+        for link, node in ((a, u), (b, v)):
+            if link is None:
+                parts.append((("?", node, x), 0.0, 0, self.size[node] * self.size[x]))
+            elif link[0] == "E":
+                parts.append((link, link[1], link[2], 0))
+            else:
+                parts.append((link[1], link[2], link[3], link[4]))
+        (ea, sa, ca, pa), (eb, sb, cb, pb) = parts
+        if not pa and not pb:
+            return ("E", ea[1] + eb[1], ea[2] + eb[2], False)
+        known, count, pending = sa + sb, ca + cb, pa + pb
+        lazy = ("L", ("+", ea, eb), known, count, pending)
+        # pending parts average below the floor: the link cannot reach it while the known parts do not
+        if known < self.floor * count - 1e-9 * (count + pending):
+            return lazy
+        return self._evaluate(lazy[1])
+
+    # ------------------------------------------------------------------------------------ merging
+    def run(self) -> list[tuple[list[int], float]]:
+        kids, rep, nbr, heap, floor = self.kids, self.rep, self.nbr, self.heap, self.floor
+        step = 0
+        while heap:
+            neg, _, _, u, v = heapq.heappop(heap)
+            if nbr[u] is None or nbr[v] is None:
+                continue
+            best = -neg
+            w = len(kids)
+            kids.append((u, v))
+            self.born.append(step)
+            step += 1
+            rep.append(min(rep[u], rep[v]))
+            self.size.append(self.size[u] + self.size[v])
+            self.low.append(min(self.low[u], self.low[v], best))
+            nu, nv = nbr[u], nbr[v]
+            nbr[u] = nbr[v] = None
+            new: dict = {}
+            rw = rep[w]
+            for x in [x for x in nu if x != v] + [x for x in nv if x != u and x not in nu]:
+                a, b = nu.get(x), nv.get(x)
+                if a is not None and b is not None and a[0] == "E" and b[0] == "E" and not (a[3] or b[3]):
+                    link = ("E", a[1] + b[1], a[2] + b[2], False)      # the common case: two known sums
+                else:
+                    link = self._combine(a, b, u, v, x)
+                new[x] = link
+                nx = nbr[x]
+                nx.pop(u, None)
+                nx.pop(v, None)
+                nx[w] = link
+                if link[0] == "E" and not link[3] and link[2]:
+                    avg = link[1] / link[2]
+                    if avg >= floor:
+                        rx = rep[x]
+                        heapq.heappush(heap, (-avg, rw, rx, w, x) if rw < rx else (-avg, rx, rw, w, x))
+            nbr.append(new)
+        out = [(sorted(self._leaves(k)), round(self.low[k], 6)) for k in range(len(kids)) if nbr[k] is not None]
+        return sorted(out, key=lambda c: c[0][0])
 
 
 def _dated(values) -> list[str]:
@@ -425,10 +595,11 @@ def _group(members: list[dict], score: float) -> dict:
 def group_facts(facts: list[dict], threshold: float | None = None, score=None) -> list[dict]:
     """Group fact records that describe one real event (module docstring).  Every fact is in
     exactly one group (singletons included); facts of one report are joined only through facts of
-    other reports.  ``score`` (features -> float) defaults to :func:`score_features`.  Groups come
-    sorted by event type, then by their first fact_id."""
+    other reports.  ``score`` (features -> float) defaults to :func:`score_features`, whose bounds
+    let the grouping score only the pairs that can reach the threshold; another score is computed
+    for every pair (quadratic).  Groups come sorted by event type, then by their first fact_id."""
     threshold = DEFAULT_THRESHOLD if threshold is None else threshold
-    score = score or score_features
+    score = score_features if score is None else score
     seen: set[str] = set()
     for f in facts:
         if f["fact_id"] in seen:
