@@ -3,8 +3,8 @@ temporary data folder), Datasette (started and asked for pages and JSON), a proc
 mid-ingest, and `nkner db ingest` running the shipped model on files."""
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -51,12 +51,8 @@ def postgres():
 @pytest.fixture(scope="module")
 def sqlite_golden(tmp_path_factory) -> Path:
     db = tmp_path_factory.mktemp("fbi") / "golden.sqlite"
-    cwd = os.getcwd()
-    os.chdir(REPO)
-    try:
+    with contextlib.chdir(REPO):
         ingest_jsonl(db, GOLDEN)
-    finally:
-        os.chdir(cwd)
     return db
 
 

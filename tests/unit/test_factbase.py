@@ -1,6 +1,7 @@
 """The fact base on SQLite: ingest (provenance, idempotency, errors), regrouping, queries, timeline, CLI."""
 from __future__ import annotations
 
+import contextlib
 import copy
 import csv
 import hashlib
@@ -45,14 +46,9 @@ def in_repo(monkeypatch):
 @pytest.fixture(scope="module")
 def base(tmp_path_factory) -> Path:
     """The golden extraction output stored once (sources read from the repository)."""
-    import os
     db = tmp_path_factory.mktemp("fb") / "golden.sqlite"
-    cwd = os.getcwd()
-    os.chdir(REPO)
-    try:
+    with contextlib.chdir(REPO):
         summary = ingest_jsonl(db, GOLDEN, publisher=None)
-    finally:
-        os.chdir(cwd)
     assert summary.errors == [] and summary.added == 6
     return db
 

@@ -94,10 +94,10 @@ class Normalizer:
         if doc._.relations:
             relations = []
             for r in doc._.relations:
-                head, tail = moved.get(tuple(r["head"]), tuple(r["head"])), moved.get(tuple(r["tail"]), tuple(r["tail"]))
+                head = moved.get(tuple(r["head"]), tuple(r["head"]))
+                tail = moved.get(tuple(r["tail"]), tuple(r["tail"]))
                 if not inside(*head) and not inside(*tail):
-                    relations.append({**r, "head": list(head), "tail": list(tail)} if (head, tail) != (
-                        tuple(r["head"]), tuple(r["tail"])) else r)
+                    relations.append({**r, "head": list(head), "tail": list(tail)})
             doc._.relations = relations
 
     @staticmethod
